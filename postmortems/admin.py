@@ -1,0 +1,111 @@
+"""Admin for every model. Non-superusers see only the post-mortems they may read."""
+from django.contrib import admin
+
+from postmortems.models import (
+    ActionItem, ContributingFactor, Membership, PostMortem, Profile, Revision, Team, Theme, TimelineEvent,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role"]
+    list_filter = ["team", "role"]
+    search_fields = ["user__username", "user__email", "team__name"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "timezone", "reminders_paused", "digest_opt_in"]
+    search_fields = ["user__username", "user__email"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "is_active"]
+    list_filter = ["is_active", "team"]
+    search_fields = ["name"]
+
+
+class VisibleOnlyMixin:
+    """Restricted post-mortems stay restricted in the admin for everyone but superusers."""
+
+    postmortem_path = "postmortem"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        visible = PostMortem.objects.visible_to(request.user).values("pk")
+        return queryset.filter(**{f"{self.postmortem_path}__in": visible})
+
+
+class TimelineEventInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+
+
+class ContributingFactorInline(admin.TabularInline):
+    model = ContributingFactor
+    extra = 0
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["title", "owner", "due_date", "priority", "status"]
+
+
+@admin.register(PostMortem)
+class PostMortemAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    postmortem_path = "pk"
+    list_display = ["title", "team", "kind", "severity", "status", "created_at"]
+    list_filter = ["kind", "status", "severity", "team"]
+    search_fields = ["title", "summary"]
+    date_hierarchy = "created_at"
+    filter_horizontal = ["authors", "viewers"]
+    list_select_related = ["team"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [TimelineEventInline, ContributingFactorInline, ActionItemInline]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    list_display = ["occurred_at", "postmortem", "description"]
+    list_select_related = ["postmortem"]
+
+
+@admin.register(ContributingFactor)
+class ContributingFactorAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    list_display = ["theme", "postmortem", "description"]
+    list_filter = ["theme"]
+    list_select_related = ["theme", "postmortem"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    list_display = ["title", "owner", "due_date", "priority", "status", "postmortem"]
+    list_filter = ["status", "priority"]
+    search_fields = ["title"]
+    list_select_related = ["owner", "postmortem"]
+    readonly_fields = ["closed_at"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    list_display = ["postmortem", "version", "author", "created_at"]
+    list_select_related = ["postmortem", "author"]
+    readonly_fields = ["postmortem", "version", "author", "created_at", "snapshot", "changed_fields", "note"]

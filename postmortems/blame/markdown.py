@@ -1,0 +1,85 @@
+"""Hide the parts of a Markdown document that are not the author's prose.
+
+Code (fenced, indented, inline), block quotes, log lines, link targets and
+words mentioned in quotes are blanked out with spaces, so the detector only
+reads prose while every offset still points into the original text.
+"""
+import re
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_QUOTE_LINE = re.compile(r"^ {0,3}>")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+# A log line: a timestamp or bracketed level followed by a log level keyword.
+_LOG_LINE = re.compile(
+    r"^\s*(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,Z+-]*\]?\s+|\[?\d\d:\d\d(?::\d\d)?[\d.,]*\]?\s+)?"
+    r"\[?(?:ERROR|WARN|WARNING|INFO|DEBUG|TRACE|FATAL|CRITICAL|PANIC)\b[\]:]?",
+)
+_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_URL = re.compile(r"\bhttps?://\S+")
+# Quoted text that is a log message or a word being mentioned rather than used:
+# "ERROR: job failed to start", 'just', "human error".
+_QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<body>[^\"“”‘’'\n]{1,200})[\"”’'](?!\w)")
+_LOGGISH = re.compile(r"(?:ERROR|WARN|FATAL|Exception|Traceback|[=/{}<>]|::|\w\(\)|\w+_\w+|\b[A-Z]{3,}:)")
+
+
+def prose_mask(text):
+    """Return text with every non-prose character replaced by a space (newlines kept)."""
+    chars = list(text)
+    _blank_blocks(text, chars)
+    masked = "".join(chars)
+    for pattern in (_INLINE_CODE, _LINK_TARGET, _URL):
+        for match in pattern.finditer(masked):
+            _blank(chars, match.start(), match.end())
+        masked = "".join(chars)
+    for match in _QUOTED.finditer(masked):
+        if _is_mention_or_log(match.group("body")):
+            _blank(chars, match.start(), match.end())
+    return "".join(chars)
+
+
+def _is_mention_or_log(body):
+    """A quoted one- or two-word mention, or a quoted log/code fragment."""
+    words = body.split()
+    if len(words) <= 2 and not body.rstrip().endswith((".", "!", "?")):
+        return True
+    return bool(_LOGGISH.search(body))
+
+
+def _blank_blocks(text, chars):
+    """Blank fenced code, indented code, block quotes and log lines, line by line."""
+    fence = None
+    previous_blank = True
+    in_indented_code = False
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        blank_line = not body.strip()
+        opening = _FENCE.match(body)
+        if fence is not None:
+            _blank(chars, offset, offset + len(body))
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+        elif opening:
+            fence = opening.group(1)
+            _blank(chars, offset, offset + len(body))
+        else:
+            # Indented code cannot interrupt a paragraph, hence the blank-line check.
+            is_code = (
+                not blank_line
+                and _INDENTED.match(body) is not None
+                and (previous_blank or in_indented_code)
+                and not _LIST_ITEM.match(body)
+            )
+            in_indented_code = is_code or (in_indented_code and blank_line)
+            if is_code or _QUOTE_LINE.match(body) or _LOG_LINE.match(body):
+                _blank(chars, offset, offset + len(body))
+        previous_blank = blank_line
+        offset += len(line)
+
+
+def _blank(chars, start, end):
+    for i in range(start, end):
+        if chars[i] not in "\r\n":
+            chars[i] = " "

@@ -1,0 +1,176 @@
+"""Forms for writing post-mortems: the guided document and its formsets."""
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from postmortems.guides import guide_for
+from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team, Theme, TimelineEvent
+
+User = get_user_model()
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+def active_people():
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+class PostMortemForm(forms.ModelForm):
+    """The guided document. Section labels and prompts follow the incident kind."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    authors = PersonChoiceField(queryset=User.objects.none(), required=False,
+                                help_text="Authors may edit. You are always an author of what you start.")
+    viewers = PersonChoiceField(
+        queryset=User.objects.none(), required=False,
+        help_text="People incidents are visible only to authors, the team's leads and the people listed here.",
+    )
+
+    class Meta:
+        model = PostMortem
+        fields = [
+            "title", "team", "severity", "started_at", "detected_at", "resolved_at",
+            *PostMortem.SECTIONS, "authors", "viewers",
+        ]
+        widgets = {
+            "started_at": DATETIME_WIDGET,
+            "detected_at": DATETIME_WIDGET,
+            "resolved_at": DATETIME_WIDGET,
+        }
+
+    def __init__(self, *args, user, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.user = user
+        self.fields["team"].queryset = Team.objects.filter(memberships__user=user).distinct()
+        if self.instance.pk:
+            # A post-mortem stays with the team it was written for.
+            self.fields["team"].disabled = True
+            self.fields["team"].queryset = Team.objects.filter(pk=self.instance.team_id)
+            self.fields["version"].initial = self.instance.version
+        for name in ["started_at", "detected_at", "resolved_at"]:
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        self.fields["authors"].queryset = active_people()
+        self.fields["viewers"].queryset = active_people()
+        if kind != PostMortem.Kind.PEOPLE:
+            del self.fields["viewers"]
+        for name, guide in guide_for(kind).items():
+            field = self.fields[name]
+            field.label = guide.label
+            field.help_text = guide.prompt
+            field.widget.attrs.update({"placeholder": guide.placeholder, "rows": 5, "data-section": name})
+        self.fields["title"].widget.attrs["placeholder"] = (
+            "Checkout timeouts after pool change" if kind == "technical" else "Escalation lost between support and engineering"
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned = super().clean()
+        started, detected, resolved = (cleaned.get(n) for n in ["started_at", "detected_at", "resolved_at"])
+        if started and detected and detected < started:
+            self.add_error("detected_at", "Detection cannot come before the incident started.")
+        if started and resolved and resolved < started:
+            self.add_error("resolved_at", "Resolution cannot come before the incident started.")
+        return cleaned
+
+
+class TimelineEventForm(forms.ModelForm):
+    class Meta:
+        model = TimelineEvent
+        fields = ["occurred_at", "description"]
+        widgets = {
+            "occurred_at": DATETIME_WIDGET,
+            "description": forms.TextInput(attrs={"placeholder": "What happened, as seen at the time"}),
+        }
+        labels = {"occurred_at": "When", "description": "What happened"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ContributingFactorForm(forms.ModelForm):
+    class Meta:
+        model = ContributingFactor
+        fields = ["theme", "description"]
+        widgets = {"description": forms.TextInput(attrs={"placeholder": "A condition that made this possible"})}
+        labels = {"description": "Factor"}
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        themes = Theme.objects.filter(is_active=True).filter(Q(team__isnull=True) | Q(team=team))
+        if self.instance.pk:
+            themes = themes | Theme.objects.filter(pk=self.instance.theme_id)
+        self.fields["theme"].queryset = themes.distinct().order_by("name")
+
+
+class ActionItemForm(forms.ModelForm):
+    owner = PersonField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = ActionItem
+        fields = ["title", "owner", "due_date", "priority", "status", "description"]
+        widgets = {
+            "due_date": DATE_WIDGET,
+            "title": forms.TextInput(attrs={"placeholder": "Add an alert on pool saturation"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = active_people()
+
+
+TimelineFormSet = forms.inlineformset_factory(
+    PostMortem, TimelineEvent, form=TimelineEventForm, extra=1, can_delete=True
+)
+FactorFormSet = forms.inlineformset_factory(
+    PostMortem, ContributingFactor, form=ContributingFactorForm, extra=1, can_delete=True
+)
+ActionItemFormSet = forms.inlineformset_factory(
+    PostMortem, ActionItem, form=ActionItemForm, extra=1, can_delete=True
+)
+
+
+class PostMortemFilterForm(forms.Form):
+    """The list page's filters; every field optional."""
+
+    q = forms.CharField(label="Search", required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search titles and text"}))
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="All teams")
+    kind = forms.ChoiceField(choices=[("", "Both kinds"), *PostMortem.Kind.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *PostMortem.Status.choices], required=False)
+    severity = forms.TypedChoiceField(choices=[("", "Any severity"), *PostMortem.Severity.choices],
+                                      coerce=int, empty_value=None, required=False)
+    theme = forms.ModelChoiceField(queryset=Theme.objects.filter(team__isnull=True), required=False,
+                                   empty_label="Any theme")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(
+            Q(team__isnull=True) | Q(team__memberships__user=user)
+        ).distinct().order_by("name")
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}

@@ -1,0 +1,192 @@
+"""The post-mortem document, its timeline, contributing factors, themes and revisions."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from postmortems import permissions
+
+
+class Theme(models.Model):
+    """A contributing-factor theme. Shared themes have no team; teams may add their own."""
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    team = models.ForeignKey(
+        "Team", null=True, blank=True, on_delete=models.CASCADE, related_name="themes",
+        help_text="Leave empty for a theme shared by the whole organisation.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="theme_name_unique_per_team"),
+            models.UniqueConstraint(fields=["name"], condition=Q(team__isnull=True), name="shared_theme_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name if self.team_id is None else f"{self.name} ({self.team})"
+
+
+class PostMortemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only way views fetch post-mortems: what this person may read."""
+        return self.filter(permissions.visible_filter(user))
+
+    def editable_by(self, user):
+        return self.filter(permissions.editable_filter(user))
+
+
+class PostMortem(models.Model):
+    class Kind(models.TextChoices):
+        TECHNICAL = "technical", "Technical"
+        PEOPLE = "people", "People"
+
+    class Severity(models.IntegerChoices):
+        SEV1 = 1, "SEV1 – critical"
+        SEV2 = 2, "SEV2 – major"
+        SEV3 = 3, "SEV3 – moderate"
+        SEV4 = 4, "SEV4 – minor"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    # The guided Markdown sections, in the order a writer fills them in.
+    SECTIONS = [
+        "summary", "impact", "timeline_narrative", "contributing_factors",
+        "went_well", "got_lucky", "lessons",
+    ]
+
+    team = models.ForeignKey("Team", on_delete=models.PROTECT, related_name="postmortems")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TECHNICAL)
+    title = models.CharField(max_length=200)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.SEV3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+
+    started_at = models.DateTimeField("incident started", null=True, blank=True)
+    detected_at = models.DateTimeField("incident detected", null=True, blank=True)
+    resolved_at = models.DateTimeField("incident resolved", null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    summary = models.TextField(blank=True)
+    impact = models.TextField(blank=True)
+    timeline_narrative = models.TextField(blank=True)
+    contributing_factors = models.TextField(blank=True)
+    went_well = models.TextField(blank=True)
+    got_lucky = models.TextField(blank=True)
+    lessons = models.TextField(blank=True)
+
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="authored_postmortems", blank=True)
+    viewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="shared_postmortems", blank=True,
+        help_text="People who may read this post-mortem beyond its authors and the team's leads.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every save; an edit made against an older version is a conflict.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PostMortemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "kind"]),
+            models.Index(fields=["-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="severity_in_range"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("postmortems:detail", args=[self.pk])
+
+    @property
+    def is_restricted(self):
+        return self.kind == self.Kind.PEOPLE
+
+    @property
+    def incident_date(self):
+        return self.started_at or self.detected_at or self.created_at
+
+    def time_to_detect(self):
+        if self.started_at and self.detected_at:
+            return self.detected_at - self.started_at
+        return None
+
+    def time_to_resolve(self):
+        if self.started_at and self.resolved_at:
+            return self.resolved_at - self.started_at
+        return None
+
+    def snapshot(self):
+        """The document as a plain dict: what a revision stores and restores."""
+        data = {name: getattr(self, name) for name in ["title", "severity", "status", *self.SECTIONS]}
+        for name in ["started_at", "detected_at", "resolved_at"]:
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value else None
+        data["timeline"] = [
+            {"occurred_at": event.occurred_at.isoformat(), "description": event.description}
+            for event in self.timeline_events.all()
+        ]
+        data["factors"] = [
+            {"theme_id": factor.theme_id, "theme": str(factor.theme), "description": factor.description}
+            for factor in self.factors.select_related("theme")
+        ]
+        return data
+
+
+class TimelineEvent(models.Model):
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="timeline_events")
+    occurred_at = models.DateTimeField()
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.description[:60]}"
+
+
+class ContributingFactor(models.Model):
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="factors")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="factors")
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.theme.name}: {self.description[:60]}"
+
+
+class Revision(models.Model):
+    """One saved state of a post-mortem: who saved it, when, and what changed."""
+
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.JSONField()
+    changed_fields = models.JSONField(default=list)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["postmortem", "version"], name="one_revision_per_version")]
+
+    def __str__(self):
+        return f"{self.postmortem} v{self.version}"
+
+    def get_absolute_url(self):
+        return reverse("postmortems:revision", args=[self.postmortem_id, self.version])

@@ -1,0 +1,95 @@
+"""Who may see and edit what: the one place these rules live.
+
+Technical post-mortems are open to their team at every stage and to everyone
+once published, because learning is shared. People post-mortems are restricted
+at every stage to their authors, the team's leads and the people explicitly
+added as viewers. Querysets (`PostMortem.objects.visible_to`) and object checks
+below state the same rules, and tests assert both against one table.
+"""
+from django.db.models import Q
+
+LEAD = "lead"
+
+
+def _is_person(user):
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def team_roles(user):
+    """{team_id: role} for this person, cached on the user object for the request."""
+    if not _is_person(user):
+        return {}
+    cached = getattr(user, "_debrief_team_roles", None)
+    if cached is None:
+        from postmortems.models import Membership
+
+        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        user._debrief_team_roles = cached
+    return cached
+
+
+def lead_team_ids(user):
+    return [team_id for team_id, role in team_roles(user).items() if role == LEAD]
+
+
+# Queryset filters -------------------------------------------------------------
+
+def _authored_ids(user):
+    from postmortems.models import PostMortem
+
+    return PostMortem.authors.through.objects.filter(user_id=user.pk).values("postmortem_id")
+
+
+def _shared_ids(user):
+    from postmortems.models import PostMortem
+
+    return PostMortem.viewers.through.objects.filter(user_id=user.pk).values("postmortem_id")
+
+
+def visible_filter(user):
+    """A Q for the post-mortems this person may read (subqueries, so no duplicate rows)."""
+    if not _is_person(user):
+        return Q(pk__in=[])
+    technical = Q(kind="technical") & (Q(team_id__in=list(team_roles(user))) | Q(status="published"))
+    people = Q(kind="people") & (
+        Q(pk__in=_authored_ids(user)) | Q(team_id__in=lead_team_ids(user)) | Q(pk__in=_shared_ids(user))
+    )
+    return technical | people
+
+
+def editable_filter(user):
+    """A Q for the post-mortems this person may change: authors and the team's leads."""
+    if not _is_person(user):
+        return Q(pk__in=[])
+    return Q(pk__in=_authored_ids(user)) | Q(team_id__in=lead_team_ids(user))
+
+
+# Object checks -----------------------------------------------------------------
+
+def is_author(user, postmortem):
+    if not _is_person(user) or postmortem.pk is None:
+        return False
+    return postmortem.authors.filter(pk=user.pk).exists()
+
+
+def can_view(user, postmortem):
+    if not _is_person(user):
+        return False
+    roles = team_roles(user)
+    if postmortem.kind == "technical":
+        return postmortem.team_id in roles or postmortem.status == "published"
+    if roles.get(postmortem.team_id) == LEAD or is_author(user, postmortem):
+        return True
+    return postmortem.viewers.filter(pk=user.pk).exists()
+
+
+def can_edit(user, postmortem):
+    if not _is_person(user):
+        return False
+    return team_roles(user).get(postmortem.team_id) == LEAD or is_author(user, postmortem)
+
+
+def can_create_in(user, team):
+    """Any member of a team may start a post-mortem for it."""
+    return team.pk in team_roles(user)
+

@@ -1,0 +1,128 @@
+"""Saving post-mortems with revisions, detecting concurrent edits, and restoring.
+
+Every save is a compare-and-set on `PostMortem.version`: the UPDATE only matches
+the version the writer started from, so of two people editing the same version
+the second finds no row to update and gets a conflict instead of silently
+overwriting the first. The row lock taken by that UPDATE serialises racing saves.
+"""
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from postmortems.models import ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
+
+# Fields a restore puts back; status and sharing stay as they are now.
+RESTORABLE_FIELDS = ["title", "severity", *PostMortem.SECTIONS]
+RESTORABLE_TIMES = ["started_at", "detected_at", "resolved_at"]
+
+
+class EditConflict(Exception):
+    """Someone else saved a newer version since this edit began."""
+
+    def __init__(self, current):
+        super().__init__(f"Post-mortem {current.pk} is at version {current.version}")
+        self.current = current
+
+
+@dataclass
+class SaveResult:
+    postmortem: PostMortem
+    revision: Revision
+
+
+def changed_fields(before, after):
+    """Names of the snapshot keys whose values differ (all of them for a first save)."""
+    if before is None:
+        return sorted(key for key, value in after.items() if value not in ("", None, []))
+    return sorted(key for key in after if before.get(key) != after.get(key))
+
+
+def _claim_version(postmortem, expected_version):
+    if postmortem.pk is None:
+        postmortem.version = 1
+        return
+    claimed = PostMortem.objects.filter(pk=postmortem.pk, version=expected_version).update(version=F("version") + 1)
+    if not claimed:
+        raise EditConflict(PostMortem.objects.get(pk=postmortem.pk))
+    postmortem.version = expected_version + 1
+
+
+def record_revision(postmortem, *, author, note=""):
+    """Store the post-mortem's current state as the revision for its version."""
+    previous = postmortem.revisions.order_by("-version").first()
+    snapshot = postmortem.snapshot()
+    return Revision.objects.create(
+        postmortem=postmortem,
+        version=postmortem.version,
+        author=author,
+        snapshot=snapshot,
+        changed_fields=changed_fields(previous.snapshot if previous else None, snapshot),
+        note=note,
+    )
+
+
+def save_postmortem(*, form, formsets, author, expected_version, new_status=None, note=""):
+    """Save a validated document and its formsets as one new version, or raise EditConflict."""
+    with transaction.atomic():
+        postmortem = form.instance
+        _claim_version(postmortem, expected_version)
+        if new_status:
+            apply_status(postmortem, new_status)
+        postmortem = form.save()
+        if author and not postmortem.authors.filter(pk=author.pk).exists():
+            postmortem.authors.add(author)
+        for formset in formsets:
+            formset.instance = postmortem
+            formset.save()
+        revision = record_revision(postmortem, author=author, note=note)
+    return SaveResult(postmortem, revision)
+
+
+def apply_status(postmortem, status):
+    """Move through draft → review → published; publishing stamps the time once."""
+    postmortem.status = status
+    if status == PostMortem.Status.PUBLISHED and postmortem.published_at is None:
+        postmortem.published_at = timezone.now()
+
+
+def change_status(postmortem, *, status, author, expected_version):
+    """A status change alone (from the detail page) is a version like any other save."""
+    with transaction.atomic():
+        _claim_version(postmortem, expected_version)
+        apply_status(postmortem, status)
+        postmortem.save(update_fields=["status", "published_at", "version", "updated_at"])
+        label = PostMortem.Status(status).label
+        return record_revision(postmortem, author=author, note=f"Status changed to {label}")
+
+
+def restore_revision(revision, *, author):
+    """Bring back an earlier version's text, timeline and factors as a new version."""
+    postmortem = revision.postmortem
+    data = revision.snapshot
+    with transaction.atomic():
+        _claim_version(postmortem, postmortem.version)
+        for name in RESTORABLE_FIELDS:
+            if name in data:
+                setattr(postmortem, name, data[name])
+        for name in RESTORABLE_TIMES:
+            value = data.get(name)
+            setattr(postmortem, name, parse_datetime(value) if value else None)
+        postmortem.save()
+        postmortem.timeline_events.all().delete()
+        TimelineEvent.objects.bulk_create(
+            TimelineEvent(postmortem=postmortem, occurred_at=parse_datetime(event["occurred_at"]),
+                          description=event["description"])
+            for event in data.get("timeline", [])
+        )
+        postmortem.factors.all().delete()
+        existing_themes = set(Theme.objects.filter(
+            pk__in=[factor["theme_id"] for factor in data.get("factors", [])]
+        ).values_list("pk", flat=True))
+        ContributingFactor.objects.bulk_create(
+            ContributingFactor(postmortem=postmortem, theme_id=factor["theme_id"], description=factor["description"])
+            for factor in data.get("factors", []) if factor["theme_id"] in existing_themes
+        )
+        return record_revision(postmortem, author=author, note=f"Restored version {revision.version}")

@@ -1,0 +1,27 @@
+"""Template filters for Debrief pages."""
+from django import template
+from django.utils.safestring import mark_safe
+
+from postmortems.rendering import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    """Sanitised HTML from Markdown; safe to mark because nh3 has cleaned it."""
+    return mark_safe(render_markdown(text))
+
+
+@register.filter
+def field_value(obj, name):
+    return getattr(obj, name, "")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (for pagination links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
