@@ -129,6 +129,7 @@ class ActionItemForm(forms.ModelForm):
             "title": forms.TextInput(attrs={"placeholder": "Add an alert on pool saturation"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"title": "Action", "description": "What done looks like", "due_date": "Due"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,23 @@ from postmortems.models import Membership
 from tests import factories
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plain_http_and_static():
+    """Tests speak plain HTTP and serve static files without collectstatic.
+
+    Session-scoped and set before the live server starts, because the security
+    and static-file middleware read these settings once, when they are built.
+    """
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STATIC_ROOT = None
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def org(db):
     """Two teams; on Payments a lead, a member and an outsider-to-the-incident viewer."""
@@ -26,3 +43,38 @@ def org(db):
     factories.add_member(search, people.viewer)
     factories.add_member(search, people.other_team, Membership.Role.LEAD)
     return SimpleNamespace(payments=payments, search=search, people=people)
+
+
+# Added for the foundation test suite -------------------------------------------
+
+@pytest.fixture
+def login(client):
+    """login(user) -> a test client signed in as that person (a fresh client each call)."""
+    from django.test import Client
+
+    def _login(user):
+        signed_in = Client()
+        signed_in.force_login(user)
+        return signed_in
+
+    return _login
+
+
+@pytest.fixture
+def everyone(org):
+    """org plus the remaining roles: a plain member of another team and an inactive user.
+
+    The inactive user is an author and a lead on Payments, so only being inactive keeps them out.
+    """
+    people = org.people
+    people.other_member = factories.make_user("uma", first_name="Uma", last_name="Lind")
+    factories.add_member(org.search, people.other_member)
+    people.inactive = factories.make_user("ida", first_name="Ida", last_name="Stone", is_active=False)
+    factories.add_member(org.payments, people.inactive, Membership.Role.LEAD)
+    return org
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """A cheap password hasher: tests make many users and never need real hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -32,7 +32,8 @@ def add_member(team, user, role=Membership.Role.MEMBER):
 
 
 def shared_theme(name="Capacity"):
-    return Theme.objects.get(name=name, team=None)
+    # get_or_create: transactional tests flush the themes the migration seeded.
+    return Theme.objects.get_or_create(name=name, team=None)[0]
 
 
 def make_postmortem(team, *, authors=(), viewers=(), kind="technical", status="draft", title=None, **fields):
@@ -63,3 +64,103 @@ def add_factor(postmortem, theme=None, description="Pool sized for last year's l
 def add_action_item(postmortem, *, owner=None, title="Alert on pool saturation", due_in_days=7, **fields):
     due = timezone.localdate() + timedelta(days=due_in_days) if due_in_days is not None else None
     return ActionItem.objects.create(postmortem=postmortem, owner=owner, title=title, due_date=due, **fields)
+
+
+# Added for the foundation test suite -------------------------------------------
+
+def minute(dt):
+    """A time at whole-minute precision, as the editor's datetime-local inputs submit it."""
+    return dt.replace(second=0, microsecond=0)
+
+
+def add_timeline_event_at(postmortem, occurred_at, description="Alert fired"):
+    return TimelineEvent.objects.create(postmortem=postmortem, occurred_at=minute(occurred_at), description=description)
+
+
+def make_theme(team, name="Runbook drift"):
+    return Theme.objects.create(team=team, name=name)
+
+
+def management_form(prefix, total, initial=0):
+    """The hidden management-form fields an inline formset expects in a POST."""
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def form_fields(html, form_id="postmortem-form"):
+    """What a browser would submit from the form with this id: {name: value or [values]}.
+
+    Reads inputs, textareas and selects the way a browser does (checked boxes only,
+    selected options only, one leading newline of a textarea dropped) and skips the
+    formset row templates (`__prefix__`). Submit buttons are left out: add `action`.
+    """
+    from html.parser import HTMLParser
+
+    class Parser(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.in_form = False
+            self.template_depth = 0
+            self.textarea = None
+            self.select = None
+            self.option = None
+            self.pairs = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and attrs.get("id") == form_id:
+                self.in_form = True
+            if not self.in_form:
+                return
+            if tag == "template":
+                self.template_depth += 1
+            if self.template_depth:
+                return
+            name = attrs.get("name")
+            if tag == "input" and name:
+                kind = attrs.get("type", "text")
+                if kind in ("submit", "button", "image", "reset"):
+                    return
+                if kind in ("checkbox", "radio"):
+                    if "checked" in attrs:
+                        self.pairs.append((name, attrs.get("value", "on")))
+                    return
+                self.pairs.append((name, attrs.get("value") or ""))
+            elif tag == "textarea" and name:
+                self.textarea = [name, ""]
+            elif tag == "select" and name:
+                self.select = name
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.pairs.append((self.select, attrs.get("value", "")))
+
+        def handle_endtag(self, tag):
+            if not self.in_form:
+                return
+            if tag == "template":
+                self.template_depth -= 1
+            elif tag == "form":
+                self.in_form = False
+            elif tag == "textarea" and self.textarea:
+                name, text = self.textarea
+                self.pairs.append((name, text[1:] if text.startswith("\n") else text))
+                self.textarea = None
+            elif tag == "select":
+                self.select = None
+
+        def handle_data(self, data):
+            if self.textarea is not None:
+                self.textarea[1] += data
+
+    parser = Parser()
+    parser.feed(html)
+    data = {}
+    for name, value in parser.pairs:
+        if name in data:
+            data[name] = [*(data[name] if isinstance(data[name], list) else [data[name]]), value]
+        else:
+            data[name] = value
+    return data

@@ -1,0 +1,55 @@
+"""axe-core (from npm) finds no serious or critical WCAG 2 A/AA problems on the main pages."""
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def written(org):
+    postmortem = factories.make_postmortem(
+        org.payments, authors=[org.people.author], status="published", title="Queue backlog during the sale",
+        impact="| region | failed |\n|---|---|\n| EU | 120 |",
+    )
+    factories.add_timeline_event(postmortem)
+    factories.add_factor(postmortem)
+    factories.add_action_item(postmortem, owner=org.people.lead)
+    factories.add_action_item(postmortem, owner=org.people.member, title="Overdue follow-up", due_in_days=-3)
+    return postmortem
+
+
+@pytest.mark.parametrize("path", [
+    "/",
+    "/?kind=technical&q=nothing-matches",
+    "/postmortems/new/",
+    "/postmortems/new/?kind=technical",
+    "/postmortems/new/?kind=people",
+    "/postmortems/{pk}/",
+    "/postmortems/{pk}/edit/",
+    "/postmortems/{pk}/revisions/1/",
+    "/themes/",
+])
+def test_page_has_no_serious_accessibility_violations(page, log_in, org, written, path):
+    log_in(org.people.author)
+    page.goto(path.format(pk=written.pk))
+    assert axe_violations(page) == []
+
+
+def test_login_page_has_no_serious_accessibility_violations(page):
+    page.goto("/accounts/login/")
+    assert axe_violations(page) == []
