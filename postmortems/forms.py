@@ -1,11 +1,13 @@
 """Forms for writing post-mortems: the guided document and its formsets."""
+import zoneinfo
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from postmortems.guides import guide_for
-from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team, Theme, TimelineEvent
+from postmortems.models import ActionItem, ContributingFactor, PostMortem, Profile, Team, Theme, TimelineEvent
 
 User = get_user_model()
 
@@ -175,3 +177,20 @@ class ThemeForm(forms.ModelForm):
         model = Theme
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ProfileForm(forms.ModelForm):
+    """A person's own preferences: time zone and email."""
+
+    timezone = forms.ChoiceField(
+        choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
+        help_text="Dates, due dates and reminder times follow this zone.",
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["timezone", "reminders_paused", "digest_opt_in"]
+        labels = {
+            "reminders_paused": "Pause action-item reminder emails",
+            "digest_opt_in": "Send me the weekly digest",
+        }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postmortems.views import postmortems, revisions, themes
+from postmortems.views import accounts, postmortems, revisions, themes
 
 app_name = "postmortems"
 urlpatterns = [
@@ -13,5 +13,6 @@ urlpatterns = [
     path("postmortems/<int:pk>/revisions/<int:version>/restore/", revisions.revision_restore, name="revision-restore"),
     path("preview/", postmortems.markdown_preview, name="preview"),
     path("themes/", themes.theme_list, name="themes"),
+    path("settings/", accounts.settings_page, name="settings"),
     path("themes/<slug:team_slug>/new/", themes.theme_create, name="theme-create"),
 ]

@@ -58,3 +58,8 @@ class Profile(models.Model):
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @classmethod
+    def for_user(cls, user):
+        """This person's profile, created with defaults the first time it is needed."""
+        return cls.objects.get_or_create(user=user)[0]

@@ -43,6 +43,7 @@ def written(org):
     "/postmortems/{pk}/edit/",
     "/postmortems/{pk}/revisions/1/",
     "/themes/",
+    "/settings/",
 ])
 def test_page_has_no_serious_accessibility_violations(page, log_in, org, written, path):
     log_in(org.people.author)

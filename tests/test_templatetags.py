@@ -1,0 +1,21 @@
+"""Small presentation helpers used across pages."""
+from datetime import timedelta
+
+import pytest
+
+from postmortems.templatetags.debrief import duration
+
+
+@pytest.mark.parametrize(("delta", "spoken"), [
+    (timedelta(minutes=40), "40 min"),
+    (timedelta(hours=1, minutes=5), "1 h 5 min"),
+    (timedelta(hours=3), "3 h"),
+    (timedelta(days=2, hours=3, minutes=10), "2 d 3 h"),
+    (timedelta(days=1), "1 d"),
+])
+def test_duration_reads_like_speech(delta, spoken):
+    assert duration(delta) == spoken
+
+
+def test_duration_of_nothing_is_empty():
+    assert duration(None) == ""
