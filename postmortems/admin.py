@@ -2,7 +2,8 @@
 from django.contrib import admin
 
 from postmortems.models import (
-    ActionItem, ContributingFactor, Membership, PostMortem, Profile, Revision, Team, Theme, TimelineEvent,
+    ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Membership, PostMortem, Profile,
+    Reminder, Revision, Team, Theme, TimelineEvent,
 )
 
 
@@ -109,3 +110,25 @@ class RevisionAdmin(VisibleOnlyMixin, admin.ModelAdmin):
     list_display = ["postmortem", "version", "author", "created_at"]
     list_select_related = ["postmortem", "author"]
     readonly_fields = ["postmortem", "version", "author", "created_at", "snapshot", "changed_fields", "note"]
+
+
+@admin.register(BlameAcknowledgement)
+class BlameAcknowledgementAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    list_display = ["postmortem", "section", "category", "phrase", "acknowledged_by", "created_at"]
+    list_filter = ["category"]
+    list_select_related = ["postmortem", "acknowledged_by"]
+
+
+@admin.register(ActionItemChange)
+class ActionItemChangeAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    postmortem_path = "item__postmortem"
+    list_display = ["item", "field", "old_value", "new_value", "actor", "created_at"]
+    list_select_related = ["item", "actor"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+    postmortem_path = "item__postmortem"
+    list_display = ["item", "recipient", "reason", "reason_date", "claimed_at", "sent_at", "attempts"]
+    list_filter = ["reason", "sent_at"]
+    list_select_related = ["item", "recipient"]

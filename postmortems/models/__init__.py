@@ -1,14 +1,17 @@
 """Debrief's models, one module per aggregate."""
-from .actions import ActionItem
-from .postmortems import ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
+from .actions import ActionItem, ActionItemChange, Reminder
+from .postmortems import BlameAcknowledgement, ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
 from .teams import Membership, Profile, Team
 
 __all__ = [
     "ActionItem",
+    "ActionItemChange",
+    "BlameAcknowledgement",
     "ContributingFactor",
     "Membership",
     "PostMortem",
     "Profile",
+    "Reminder",
     "Revision",
     "Team",
     "Theme",

@@ -54,3 +54,56 @@ class ActionItem(models.Model):
         elif not self.is_closed:
             self.closed_at = None
         super().save(*args, **kwargs)
+
+
+class ActionItemChange(models.Model):
+    """One recorded change to an action item: who, when, which field, from → to, and why."""
+
+    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    field = models.CharField(max_length=30)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.item}: {self.field} {self.old_value!r} → {self.new_value!r}"
+
+
+class Reminder(models.Model):
+    """A reminder owed to one person for one reason on one date.
+
+    The unique constraint is what makes sending exactly-once: a sweep claims the
+    row before sending, so a second sweep, a retried task or a second beat finds
+    it taken. `sent_at` stays empty until the mail server accepted the message,
+    so a claim left behind by a crashed worker is picked up again.
+    """
+
+    class Reason(models.TextChoices):
+        BEFORE_DUE = "before_due", "Due soon"
+        DUE_TODAY = "due_today", "Due today"
+        OVERDUE = "overdue", "Overdue"
+        ESCALATION = "escalation", "Overdue, escalated to lead"
+
+    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reason_date = models.DateField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "recipient", "reason", "reason_date"], name="one_reminder_per_reason"),
+        ]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} for {self.item} to {self.recipient} ({self.reason_date})"

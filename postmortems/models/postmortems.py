@@ -92,6 +92,10 @@ class PostMortem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every save; an edit made against an older version is a conflict.
     version = models.PositiveIntegerField(default=1)
+    # Blame-language findings by category and the word count, stored at publication
+    # so the trends dashboard can chart the culture signal without re-analysing text.
+    blame_counts = models.JSONField(default=dict, blank=True)
+    word_count = models.PositiveIntegerField(default=0)
 
     objects = PostMortemQuerySet.as_manager()
 
@@ -190,3 +194,27 @@ class Revision(models.Model):
 
     def get_absolute_url(self):
         return reverse("postmortems:revision", args=[self.postmortem_id, self.version])
+
+
+class BlameAcknowledgement(models.Model):
+    """An author chose to keep flagged wording when publishing, and said why."""
+
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="acknowledgements")
+    section = models.CharField(max_length=40)
+    category = models.CharField(max_length=30)
+    phrase = models.CharField(max_length=300)
+    reason = models.TextField()
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["section", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["postmortem", "section", "category", "phrase"], name="one_acknowledgement_per_finding"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} “{self.phrase}” in {self.section}"
+
+    def get_category_display(self):
+        return self.category.replace("_", " ").capitalize()
