@@ -1,0 +1,91 @@
+"""Benchmark: the post-mortem list at 10,000 post-mortems. Prints figures, asserts nothing.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/debrief_bench .venv/bin/python benchmarks/list_pages.py
+
+Creates the database's tables if needed and fills it once with N post-mortems
+(N from --count, default 10,000) spread over teams and kinds.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+def fill(count):
+    from django.contrib.auth import get_user_model
+
+    from postmortems.models import ActionItem, Membership, PostMortem, Team
+
+    User = get_user_model()
+    if PostMortem.objects.count() >= count:
+        return
+    teams = [Team.objects.get_or_create(name=f"Bench team {i}", slug=f"bench-{i}")[0] for i in range(10)]
+    reader, _ = User.objects.get_or_create(username="bench-reader")
+    for team in teams[:3]:
+        Membership.objects.get_or_create(team=team, user=reader, defaults={"role": "lead"})
+    now = timezone.now()
+    batch = [
+        PostMortem(
+            team=teams[i % 10], kind="people" if i % 4 == 0 else "technical",
+            status=["draft", "review", "published", "published"][i % 4], severity=1 + i % 4,
+            title=f"Bench incident {i}", summary="Connection pool exhausted under load. " * 5,
+            created_at=now - timezone.timedelta(minutes=i),
+        )
+        for i in range(PostMortem.objects.count(), count)
+    ]
+    created = PostMortem.objects.bulk_create(batch, batch_size=2000)
+    PostMortem.authors.through.objects.bulk_create(
+        [PostMortem.authors.through(postmortem_id=p.pk, user_id=reader.pk) for p in created[::7]], batch_size=5000
+    )
+    ActionItem.objects.bulk_create(
+        [ActionItem(postmortem=p, title="Follow up", status="open") for p in created[::2]], batch_size=5000
+    )
+
+
+def time_page(client, url, runs=15):
+    timings, queries = [], 0
+    for _ in range(runs):
+        reset_queries()
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.status_code
+        queries = len(connection.queries)
+    return statistics.median(timings), max(timings), queries
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    fill(args.count)
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench-reader"))
+    print(f"database: {connection.vendor}, post-mortems: {args.count}")
+    with override_settings(DEBUG=True):
+        for url in ["/", "/?page=50", "/?kind=people", "/?q=pool", "/?status=published&severity=2", "/?page=400"]:
+            median, worst, queries = time_page(client, url)
+            print(f"{url:36} median {median:7.1f} ms   worst {worst:7.1f} ms   {queries} queries")
+
+
+if __name__ == "__main__":
+    main()
