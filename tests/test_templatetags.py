@@ -19,3 +19,9 @@ def test_duration_reads_like_speech(delta, spoken):
 
 def test_duration_of_nothing_is_empty():
     assert duration(None) == ""
+
+
+def test_plaintext_excerpt_drops_markdown_and_markup():
+    from postmortems.templatetags.debrief import plaintext
+
+    assert plaintext("The `retry` flag & **bold** <script>x()</script>move") == "The retry flag & bold move"

@@ -1,5 +1,8 @@
 """Template filters for Debrief pages."""
+import html
+
 from django import template
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from postmortems.rendering import render_markdown
@@ -14,8 +17,9 @@ def markdown(text):
 
 
 @register.filter
-def field_value(obj, name):
-    return getattr(obj, name, "")
+def plaintext(text):
+    """Markdown reduced to its words, for excerpts; the template escapes the result."""
+    return html.unescape(strip_tags(render_markdown(text))).strip()
 
 
 @register.simple_tag(takes_context=True)
