@@ -1,0 +1,132 @@
+"""Time the blame detector on a realistic ~5,000-word post-mortem; prints figures, asserts nothing.
+
+Run: .venv/bin/python benchmarks/blame_benchmark.py [--repeat N]
+"""
+import argparse
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from postmortems.blame import analyze  # noqa: E402
+
+TARGET_WORDS = 5000
+NAMES = ["Kevin", "Lena", "Omar", "Priya", "Tom", "Mei", "Carlos", "Dana"]
+SERVICES = ["billing", "search", "checkout", "auth", "ingest", "notifications"]
+
+SECTIONS = [
+    """## Summary
+
+On {day}, the {service} service returned errors to roughly {pct}% of requests for {minutes} minutes.
+The deploy pipeline rolled out build {build} to every region at once, because the canary stage had
+been disabled during a migration the week before. The error rate rose within two minutes, and the
+alert fired, but it was routed to a channel that the on-call rotation no longer watched.
+{name} just had to flip the flag back, which honestly should have taken a minute.""",
+    """## Timeline
+
+- 09:12 The pipeline started the rollout of build {build}.
+- 09:14 Error rate for {service} crossed the paging threshold; the page went to an old rota.
+- 09:31 A customer report reached support, who escalated to the incident channel.
+- 09:36 {name} acknowledged and started investigating the {service} dashboards.
+- 09:41 {name} ignored the replica lag graph and restarted the primary.
+- 09:58 The incident commander asked for a rollback; traffic recovered at 10:07.""",
+    """## What happened
+
+The change itself was small: a default timeout moved from {minutes} seconds to one second.
+Obviously nobody tested it under production load. The test suite validated the new default with
+mocked clients, so it did not exercise connection reuse, and the staging environment carries a
+fraction of production traffic. Reviewers saw a one-line diff. The job that compares staging and
+production latency failed to start that morning because its image tag did not exist, so the usual
+signal was missing. Any competent engineer would have noticed the missing report.""",
+    """### Logs
+
+```
+10:02:11 ERROR {service}-worker failed to connect: timeout after 1000ms
+10:02:12 WARN retry budget exhausted for pool {service}-primary
+```
+
+> 10:02:14 ERROR the engineer failed to authenticate (token expired)
+
+The log lines above show the pool exhausting its retries; `retry_budget` was set to zero in the
+shared config, which is why every client gave up at once.""",
+    """## Contributing factors
+
+The hand-off checklist did not include the pager rota, so the change of rotation in {service}
+was never reflected in the alert routing. The deploy should have been blocked by the test suite,
+but the suite had no load test for connection reuse. {name}'s mistake was merging without review,
+and the reviewer was careless with the config diff. In hindsight the failure was trivial to avoid.
+Human error is never a root cause: it is where the investigation starts.""",
+    """## People and process
+
+The team had two open roles for most of the quarter, and the hiring manager should have escalated
+the backlog much earlier. HR failed to follow up with two candidates for six weeks. The team lead
+was on leave and no deputy had been named, so decisions about the migration were taken in private
+chats. {name} dropped the ball on the hand-over, and the new hire ran the script against prod
+without asking anyone. Nobody bothered to update the runbook after the reorg.""",
+    """## What went well
+
+Support escalated quickly once customers called. We just rolled back the release once the cause
+was clear, and the just-in-time credentials worked as designed. The incident commander kept a
+clear timeline, and responders from three teams joined within ten minutes. The rollback itself
+took eleven minutes because the artifact store was slow under load, which we will address.""",
+    """## Lessons
+
+It was not obvious from the dashboards that the replica was behind, because the lag panel used a
+five-minute average. Root cause: human error is a phrase we avoid; instead we ask what made each
+action reasonable at the time. A blameless review does not blame the operator who typed the
+command. Everyone makes a stupid mistake now and then, so the system has to absorb it. Clearly the
+alert routing needs an owner, and the onboarding guide needs a section on production access.""",
+    """## Action items
+
+1. Re-enable the canary stage for {service} and make disabling it require two approvers.
+2. Route {service} alerts through the escalation policy rather than a channel.
+3. Add a load test that exercises connection reuse to the pre-merge suite.
+4. Add the pager rota to the hand-off checklist, owned by the team lead.
+5. Fix the latency comparison job so a missing image tag pages its owner.""",
+]
+
+
+def build_document(target_words=TARGET_WORDS):
+    """Concatenate the sections, varying names and numbers, until the target word count is reached."""
+    parts, words, round_ = [], 0, 0
+    while words < target_words:
+        for index, section in enumerate(SECTIONS):
+            text = section.format(
+                day=f"day {round_ + 1}",
+                service=SERVICES[(round_ + index) % len(SERVICES)],
+                pct=5 + (round_ * 7 + index) % 40,
+                minutes=10 + (round_ * 3 + index) % 50,
+                build=f"4.{round_}.{index}",
+                name=NAMES[(round_ + index) % len(NAMES)],
+            )
+            parts.append(text)
+            words += len(text.split())
+            if words >= target_words:
+                break
+        round_ += 1
+    return "\n\n".join(parts)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    document = build_document()
+    word_count = len(document.split())
+    findings = analyze(document)  # warm-up: compiles nothing new, but fills caches fairly
+    timings = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        analyze(document)
+        timings.append(time.perf_counter() - started)
+    best, median = min(timings), sorted(timings)[len(timings) // 2]
+    print(f"document: {word_count} words, {len(document)} characters, {len(findings)} findings")
+    print(f"runs: {args.repeat}")
+    print(f"whole document: median {median * 1000:.1f} ms, best {best * 1000:.1f} ms")
+    print(f"per 1,000 words: median {median * 1000 * 1000 / word_count:.2f} ms")
+    print(f"throughput: {word_count / median:,.0f} words per second (median)")
+
+
+if __name__ == "__main__":
+    main()

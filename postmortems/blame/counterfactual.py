@@ -1,0 +1,149 @@
+"""Counterfactuals: what someone should, could or failed to have done."""
+from . import subjects
+from .context import is_about_blame
+from .lexicon import NEUTRAL_AFTER_NEGATION
+from .rewrites import passive_omission, replace_trigger
+from .rules import compile_rule, subject_of, trigger_span
+
+# Past participles after "should have" that belong to the hindsight rules.
+_HINDSIGHT_VERBS = frozenset("known seen realised realized foreseen anticipated predicted spotted recognised recognized understood expected".split())
+# "Could have" is often mere possibility ("could have written the same email");
+# it judges when the verb is about preventing or catching the problem.
+_PREVENTION_VERBS = frozenset("""
+prevented avoided caught stopped done checked tested asked escalated noticed warned told flagged
+raised verified reviewed double-checked saved mitigated reverted rolled paged called communicated
+followed read looked waited planned said mentioned
+""".split())
+# "should have been" + these describes a person's state of mind, not a passive.
+_STATE_AFTER_BEEN = frozenset("more less aware careful paying watching checking on alert clear vigilant ready".split())
+_MODAL_PERFECT = (
+    r"\b(?P<t>(?P<modal>should|ought|could)(?:n't|n’t|\s+not)?(?:\s+to)?(?:\s+\w+ly|\s+just|\s+at least|\s+also|\s+all)?"
+    r"(?:\s+have|'ve|’ve)(?:\s+\w+ly)?\s+(?P<verb>[a-z][a-z-]*))\b(?:\s+(?P<next>[a-z]+))?"
+)
+
+
+def _judges_a_person(sentence, match):
+    verb = match.group("verb").lower()
+    if verb in _HINDSIGHT_VERBS or is_about_blame(sentence.text):
+        return False
+    if _is_nominal_clause(sentence, match):
+        return False
+    kind = subject_of(sentence, match)
+    if verb == "been":
+        following = (match.group("next") or "").lower()
+        return following in _STATE_AFTER_BEEN and kind in (subjects.PERSON, subjects.SELF)
+    if match.group("modal").lower() == "could":
+        return verb in _PREVENTION_VERBS and kind in (subjects.PERSON, subjects.SELF)
+    return kind != subjects.SYSTEM
+
+
+def _is_nominal_clause(sentence, match):
+    """"What they should have done" talks about counterfactuals rather than asserting one."""
+    before = sentence.tokens_before(match.start())[-3:]
+    return any(token.lower == "what" for token in before) and match.group("verb").lower() == "done"
+
+
+def _suggest_omission(sentence, match):
+    return passive_omission(sentence, match.start("verb"), match.group("verb"), "counterfactual")
+
+
+def _failed_by_person(sentence, match):
+    kind = subject_of(sentence, match)
+    if match.group("verb").lower() == "failed":
+        return kind in (subjects.PERSON, subjects.SELF) and not is_about_blame(sentence.text)
+    return kind != subjects.SYSTEM
+
+
+def _suggest_did_not(sentence, match):
+    start, end = match.span("verb")
+    return replace_trigger(sentence, start, end + len(" to"), "did not").rstrip(".") + " — what got in the way?"
+
+
+def _omission_by_person(sentence, match):
+    verb = match.group("verb").lower()
+    if verb in NEUTRAL_AFTER_NEGATION or verb in ("be", "been", "do", "fire", "trigger", "run"):
+        return False
+    kind = subject_of(sentence, match)
+    if kind == subjects.SELF:
+        # "I didn't update the card" is self-blame; "we did not" is how a blameless write-up speaks.
+        return _nearest_word(sentence, match) == "i" and not is_about_blame(sentence.text)
+    return kind == subjects.PERSON and not is_about_blame(sentence.text)
+
+
+def _nearest_word(sentence, match):
+    before = sentence.tokens_before(trigger_span(match)[0])
+    return before[-1].lower if before else ""
+
+
+def _person_if_clause(sentence, match):
+    start = match.start("subject")
+    kind = subjects.subject_kind(sentence, match.end("subject") + 1)
+    return start >= 0 and kind in (subjects.PERSON,) and not is_about_blame(sentence.text)
+
+
+def _not_system(sentence, match):
+    return subject_of(sentence, match) != subjects.SYSTEM
+
+
+def _person_subject(sentence, match):
+    return subject_of(sentence, match) == subjects.PERSON
+
+
+RULES = [
+    compile_rule("should_have", "counterfactual", "should ought could", _MODAL_PERFECT, _judges_a_person, _suggest_omission),
+    compile_rule(
+        "failed_to", "counterfactual",
+        "failed neglected neglects forgot forgets omitted refused",
+        r"\b(?P<t>(?P<verb>failed|neglected|neglects|forgot|forgets|omitted|refused)\s+to)\s+\w+",
+        _failed_by_person, _suggest_did_not,
+    ),
+    compile_rule(
+        "did_not", "counterfactual",
+        "didn did hadn had never",
+        r"\b(?P<t>(?:didn't|didn’t|did not|didnt|hadn't|hadn’t|had not|never)\s+(?:even\s+|really\s+|once\s+|actually\s+)?"
+        r"(?:think\s+to\s+|thought\s+to\s+)?(?P<verb>[a-z]+))\b",
+        _omission_by_person,
+    ),
+    compile_rule(
+        "bother", "counterfactual",
+        "bother care cared take took",
+        r"\b(?P<t>(?:didn't|didn’t|did not|never|couldn't|couldn’t|could not|not)\s+(?:even\s+)?"
+        r"(?:bother(?:ed)?|be bothered|care(?:d)? enough|take the time|took the time))\b",
+        _not_system,
+    ),
+    compile_rule(
+        "bother", "counterfactual",
+        "bothered thought cared took",
+        r"\b(?P<t>(?:nobody|no one|no-one|none of them|neither of them)\s+(?:even\s+)?(?:bothered|thought|cared|took the time))\b",
+    ),
+    compile_rule(
+        "instead_of", "counterfactual",
+        "instead",
+        r"\b(?P<t>instead of\s+(?!understanding|asking|learning|knowing|wondering|blaming)\w+ing)\b",
+        _person_subject,
+    ),
+    compile_rule(
+        "if_had", "counterfactual",
+        "had",
+        r"(?:^|[,;]\s*)(?P<t>had\s+(?P<subject>[\w'’-]+(?:\s+[\w'’-]+)?)\s+(?:only\s+|just\s+|simply\s+)?[a-z]+ed)\b",
+        _person_if_clause,
+    ),
+    compile_rule(
+        "if_had", "counterfactual",
+        "had",
+        r"\b(?P<t>if\s+(?:only\s+)?(?P<subject>[\w'’-]+(?:\s+[\w'’-]+)?)\s+had(?:n't|n’t|\s+not)?\s+(?:only\s+|just\s+|simply\s+)?[a-z]+)\b",
+        _person_if_clause,
+    ),
+    compile_rule(
+        "job_to", "counterfactual",
+        "job responsibility duty",
+        r"\b(?P<t>(?:it was|it's|it’s|it is|was)\s+(?:his|her|their|your|the\s+[\w-]+'s|the\s+[\w-]+’s|[A-Z][a-z]+'s|[A-Z][a-z]+’s)"
+        r"\s+(?:job|responsibility|duty)\s+to)\b",
+    ),
+    compile_rule(
+        "supposed_to", "counterfactual",
+        "supposed",
+        r"\b(?P<t>(?:was|were)\s+supposed\s+to)\b",
+        _person_subject,
+    ),
+]

@@ -1,0 +1,156 @@
+"""Hindsight: calling something obvious or easy once the outcome is known."""
+import re
+
+from . import subjects
+from .context import is_about_blame, is_generic_claim
+from .rewrites import without_trigger
+from .rules import all_of, clause_of, compile_rule, not_negated, subject_of, trigger_span
+
+_EVALUATIVE = re.compile(
+    r"\b(?:obvious\w*|clear\w*|trivial|easy|simple|should|could|ought|predictable|foreseeable"
+    r"|warning|signs?|known|any|wrong|mistake|error)\b",
+    re.IGNORECASE,
+)
+_JUDGED = re.compile(
+    r"\b(?:wrong|mistake|error|dangerous|risky|bad|broken|unsafe|not|never|should|could|ought"
+    r"|failed|missed|ignored|too|careless\w*|nobody|no one)\b|n't\b",
+    re.IGNORECASE,
+)
+
+
+def _hindsight_judgement(sentence, match):
+    """"In hindsight" is fine for describing what was learned; flag it when it grades the decision."""
+    return bool(_EVALUATIVE.search(clause_of(sentence, match)))
+
+
+def _judges_past_action(sentence, match):
+    """"Clearly"/"obviously" count when they grade a past action, not when they describe a present fact."""
+    clause = clause_of(sentence, match)
+    if is_generic_claim(clause):
+        return False
+    if subject_of(sentence, match) == subjects.PERSON or _JUDGED.search(clause):
+        return True
+    return subjects.names_a_person(sentence, clause)
+
+
+def _present_needs_that(sentence, match):
+    """"It is obvious that..." judges; "the cause is obvious from the graph" only describes."""
+    if match.group("aux").lower() not in ("is", "it's", "it’s"):
+        return True
+    return bool(re.match(r"\s+(?:that|to)\b", sentence.text[match.end():], re.IGNORECASE))
+
+
+def _about_a_person(sentence, match):
+    return subject_of(sentence, match) != subjects.SYSTEM
+
+
+def _drop(sentence, match):
+    start, end = trigger_span(match)
+    return (
+        f"{without_trigger(sentence, start, end)} — then add what was visible at the time and what competed for attention."
+    )
+
+
+def _not_about_blame(sentence, match):
+    return not is_about_blame(sentence.text)
+
+
+RULES = [
+    compile_rule(
+        "hindsight_phrase", "hindsight",
+        "hindsight retrospect looking fact",
+        r"\b(?P<t>in hindsight|in retrospect|with hindsight|looking back|after the fact)\b",
+        all_of(_not_about_blame, _hindsight_judgement),
+    ),
+    compile_rule(
+        "obviously", "hindsight",
+        "obviously clearly evidently plainly",
+        r"\b(?P<t>obviously|clearly|evidently|plainly)\b",
+        all_of(_not_about_blame, not_negated, _judges_past_action),
+        _drop,
+    ),
+    compile_rule(
+        "was_obvious", "hindsight",
+        "obvious clear evident apparent plain trivial predictable foreseeable",
+        r"\b(?P<aux>was|were|seemed|should have been|would have been|must have been|it's|it’s|is)\s+"
+        r"(?:so\s+|very\s+|pretty\s+|quite\s+|perfectly\s+|blindingly\s+|painfully\s+|all\s+too\s+|entirely\s+|completely\s+)?"
+        r"(?P<t>obvious|clear|evident|apparent|plain|trivial|predictable|foreseeable)\b(?!-)",
+        all_of(_not_about_blame, not_negated, _present_needs_that),
+    ),
+    compile_rule(
+        "obvious_noun", "hindsight",
+        "obvious clear glaring blatant",
+        r"\b(?P<t>(?:obvious|clear|glaring|blatant)\s+(?:mistakes?|errors?|signs?|warnings?|warning signs?|signals?"
+        r"|red flags?|oversights?|problems?|risks?|omissions?|bugs?|gaps?))\b",
+        all_of(_not_about_blame, not_negated),
+    ),
+    compile_rule(
+        "competent", "hindsight",
+        "competent decent reasonable good experienced half sensible careful qualified real seasoned professional trained junior first self",
+        r"\b(?P<t>(?:any|a|every)\s+(?:competent|decent|reasonable|good|experienced|half-decent|sensible|careful"
+        r"|qualified|real|seasoned|professional|trained|junior|first-year|self-respecting)\s+(?:[\w-]+\s+)?"
+        r"(?:engineers?|developers?|person|admins?|sysadmins?|operators?|managers?|programmers?|dbas?|sres?|one|professionals?|leads?))\b"
+        r"(?=[^.;]{0,40}\b(?:would|could|should|knows?|can|will|understands?|sees?)\b)",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "everyone everybody anyone anybody fool child",
+        r"\b(?P<t>(?:every(?:one|body)|any(?:one|body)|any fool|any child|a child)\s+(?:\w+\s+){0,3}?"
+        r"(?:knows|knew|could have (?:seen|told|predicted)|would have (?:seen|known|caught|spotted)|can see|could see|should know))\b",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "easy_to_see", "hindsight",
+        "easy trivial simple obvious plain",
+        r"\b(?P<t>(?:easy|trivial|simple|obvious|plain)\s+to\s+(?:see|spot|catch|predict|foresee|avoid|prevent|notice|tell|know|figure out|understand))\b",
+        all_of(_not_about_blame, not_negated),
+    ),
+    compile_rule(
+        "should_have_known", "hindsight",
+        "should ought",
+        r"\b(?P<t>(?:should|ought to)(?:\s+\w+ly)?\s+have\s+(?:known|seen|realised|realized|foreseen|anticipated|predicted"
+        r"|spotted|recogni[sz]ed|understood|expected)(?:\s+better)?)\b",
+        all_of(_not_about_blame, _about_a_person),
+    ),
+    compile_rule(
+        "should_know", "hindsight",
+        "should knew",
+        r"\b(?P<t>should (?:already )?know (?:better|by now|this by now)|knew better|should have known better)\b",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "doesnt_take", "hindsight",
+        "take",
+        r"\b(?P<t>(?:doesn't|does not|didn't|did not|doesn’t|didn’t)\s+take\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}?"
+        r"(?:degree|genius|scientist|expert|brain surgeon|phd|specialist|rocket scientist))\b",
+    ),
+    compile_rule(
+        "saw_it_coming", "hindsight",
+        "coming writing there",
+        r"\b(?P<t>(?:should|could) have seen (?:it|this|that) coming|saw (?:it|this|that) coming"
+        r"|writing (?:was )?on the wall|(?:signs|warning signs|red flags) were (?:all )?there)\b",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "saw_it_coming", "hindsight",
+        "bound destined going matter inevitable avoidable preventable",
+        r"\b(?P<t>(?:was|were) (?:always |just )?(?:bound|destined|going) to (?:happen|fail|break)"
+        r"|(?:was|were) (?:only|just) a matter of time|(?:was|were) (?:entirely |completely )?(?:inevitable|avoidable|preventable))\b",
+        all_of(_not_about_blame, not_negated),
+    ),
+    compile_rule(
+        "simple_check", "hindsight",
+        "would could might",
+        r"\b(?P<t>(?:a|one|any)\s+(?:simple|quick|single|basic|five-minute|one-line|cursory|quick)\s+(?:[\w-]+\s+)?"
+        r"(?:would|could|might)\s+have\s+(?:caught|prevented|avoided|stopped|shown|revealed|saved|flagged|spotted))\b",
+        _not_about_blame,
+    ),
+    compile_rule("no_brainer", "hindsight", "brainer common", r"\b(?P<t>no-brainer|no brainer|common sense)\b", all_of(_not_about_blame, not_negated)),
+    compile_rule(
+        "trivial_then", "hindsight",
+        "trivial easy simple straightforward",
+        r"\b(?P<t>(?:was|would have been|were)\s+(?:really\s+|pretty\s+|quite\s+|so\s+)?(?:trivial|easy|simple|straightforward)\s+to\s+(?:avoid|prevent|fix|catch|stop|check|test|do))\b",
+        all_of(_not_about_blame, not_negated),
+    ),
+]

@@ -1,0 +1,98 @@
+"""Word lists the rules share: who can be blamed, what is a system, which words are filler.
+
+Lists hold lower-case words unless noted. They are deliberately general (roles,
+pronouns, common first names, infrastructure nouns) rather than tuned to examples.
+"""
+
+# People referred to by role, group or relation. Singular and plural forms.
+ROLES = frozenset("""
+engineer engineers developer developers dev devs programmer programmers coder coders
+sre sres operator operators admin admins sysadmin sysadmins administrator administrators
+dba dbas on-call oncall on-caller on-callers responder responders commander
+manager managers lead leads director directors vp vps cto ceo cio cfo coo founder founders
+executive executives exec execs boss bosses supervisor supervisors head
+intern interns hire hires junior juniors senior seniors newbie newcomer trainee trainees
+contractor contractors consultant consultants freelancer temp temps
+recruiter recruiters hr qa tester testers analyst analysts designer designers
+pm pms owner owners reviewer reviewers approver approvers author authors committer
+maintainer maintainers architect architects technician technicians tech techs
+employee employees staff staffer worker workers colleague colleagues coworker coworkers
+co-worker co-workers teammate teammates person people guy guys folks individual
+team teams squad management leadership marketing sales finance legal ops devops
+company firm vendor vendors
+someone somebody nobody noone anyone anybody whoever user
+""".split())
+
+# Pronouns that stand for other people; first person is kept apart because
+# "we did not have an alert" is how a blameless write-up describes itself.
+THIRD_PERSON = frozenset("he she they him her them you his hers their your someone somebody nobody".split())
+FIRST_PERSON = frozenset("i we me us my our".split())
+
+# Things, processes and artefacts: when one of these is the subject, a
+# "failed to" or "should have" describes the system, not a person.
+SYSTEMS = frozenset("""
+system systems service services job jobs task tasks deploy deploys deployment deployments
+pipeline pipelines build builds test tests suite suites check checks alert alerts alerting
+alarm alarms monitor monitors monitoring dashboard dashboards metric metrics graph graphs
+process processes procedure procedures checklist checklists runbook runbooks playbook playbooks
+policy policies practice practices rota rotas schedule scheduler workflow workflows
+hand-off handoff handover form template tool tools tooling script scripts command commands
+config configuration configs setting settings flag flags feature rule rules guard guardrail
+guardrails cluster clusters node nodes server servers host hosts instance instances container
+containers pod pods database databases db replica replicas primary cache caches queue queues
+balancer balancers proxy network router disk disks storage backup backups snapshot snapshots
+migration migrations release releases rollout rollback change changes patch patches code
+commit commits bug bugs error errors request requests traffic load api apis endpoint
+app application applications software ui page pager paging cron timer worker-pool
+certificate cert dns firewall review reviews approval process pr prs ticket tickets
+update updates upgrade image images version versions library dependency dependencies
+canary canaries probe probes healthcheck health-check linter linters scanner validation validator
+automation bot bots gate gates threshold thresholds limit limits quota timeout timeouts retry retries
+circuit breaker sensor hook hooks webhook trigger report reports email emails notification notifications
+message messages doc docs documentation wiki plan plans design architecture budget sla slo
+board meeting meetings standup training onboarding handbook guide guideline guidelines standard
+requirement requirements spec estimate roadmap backlog sprint project launch product
+it this that which
+""".split())
+
+# Words skipped when walking left from a verb to find its subject.
+FILLER = frozenset("""
+had has have having did does do was were is are am be been being would could should
+might must may can will shall not never n't also just really simply then still only
+even ever already again probably certainly clearly obviously actually apparently
+basically definitely surely at least all both either neither so too very quite
+""".split())
+
+# Words that open a new clause: the subject search stops here.
+CLAUSE_OPENERS = frozenset("""
+because since as so but although though while whereas when whenever after before until
+unless if once where which whereby and or nor then yet
+""".split())
+
+# Verbs of perception, knowledge or receipt: "did not receive the page" is
+# about the signal, not about a person's diligence.
+NEUTRAL_AFTER_NEGATION = frozenset("""
+have has had know knew known receive received get got see saw seen hear heard
+need needed mean meant intend intended expect expected exist work appear seem
+want wanted realise realize notice find found
+""".split())
+
+# A closed list of common given names, for sentence-initial names such as
+# "Sam restarted..." where capitalisation alone proves nothing.
+FIRST_NAMES = frozenset("""
+aaron abdul adam adrian ahmed aisha alan alex alexander alice alicia amanda amir amy ana
+andrea andrew andy angela anil anita ankit ann anna anne anthony arjun ben benjamin beth
+bill bob brad brandon brian bruno carl carla carlos carol caroline charles charlie chen chris
+christina christine claire daniel danielle dave david deepak diana diego dmitri dan dana
+ed eddie elena eli elizabeth ellen emily emma eric erik eva fatima felix fernando frank
+gabriel gary george grace greg hannah harry hassan helen henry hiro ian igor isabel ivan
+jack jake james jamie jane janet jason jay jeff jen jenna jennifer jenny jessica jim joe
+john jon jonathan jordan jorge jose joseph josh juan julia julie justin karen kate katie
+keith ken kevin kim kumar laura lauren lee leo li lily linda lisa liz luis luke maria
+mark marco marcus mario marta mary matt matthew max maya megan mei michael michelle mike
+miguel mohammed nadia nancy natalia nathan neil nick nicole nina noah olga oliver omar
+pablo pat patrick paul pedro peter phil priya rachel raj rahul ravi rebecca richard rick
+rob robert ryan sam samantha sandra sara sarah scott sean sergei simon sofia sophie
+stephen steve steven sue susan tanya tom tim tina tony vikram victor wei will william
+yuki yusuf zoe zack
+""".split())

@@ -1,0 +1,101 @@
+"""Loaded judgement: words that grade a person's character or ability, and "human error" as a cause."""
+import re
+
+from . import subjects
+from .context import clause_around, is_about_blame, is_generic_claim, is_negated
+from .rewrites import without_trigger
+from .rules import compile_rule, subject_of, trigger_span
+
+_LOADED_WORDS = (
+    r"careless(?:ly|ness)?|sloppy|sloppily|sloppiness|negligent(?:ly)?|negligence|lazy|lazily|laziness"
+    r"|incompeten(?:t|ce|tly)|reckless(?:ly|ness)?|hast(?:y|ily)|stupid(?:ity|ly)?|dumb|idiot(?:s|ic)?|moron(?:s|ic)?"
+    r"|foolish(?:ly|ness)?|clueless|inept(?:itude)?|irresponsibl[ey]|fat-finger(?:ed|ing)?|fat finger(?:ed)?"
+    r"|blunder(?:s|ed)?|cock(?:ed)?[- ]up|cocked up|screw(?:ed)?-up|botched|flagrant(?:ly)?|bone-?headed|amateurish"
+    r"|unprofessional|inattentive|half-assed|rookie (?:mistake|error)|schoolboy (?:mistake|error)|bad apples?"
+    r"|unreliable (?:people|person|staff|engineers?|colleagues?)|rogue (?:engineer|employee|admin|developer|worker|sysadmin)"
+    r"|asleep at the wheel|not paying attention|inexperienced|dereliction|thoughtless(?:ly)?|slacking|slacker"
+    r"|cut(?:ting)? corners|corner-cutting|took shortcuts|taking shortcuts|shoddy|slapdash|cavalier|complacen(?:t|cy)"
+    r"|overconfiden(?:t|ce)|cowboy|clumsy|clumsily|lackadaisical|inexcusable|unforgivable|ignorant|ignorance"
+    r"|basic (?:mistake|error)|elementary (?:mistake|error)|textbook (?:mistake|error)|foolhardy|idiocy"
+)
+_HUMAN_ERROR_CAUSE = (
+    r"(?:root cause|primary cause|main cause|cause|caused by|due to|result of|because of|attributed to|blamed on"
+    r"|down to|chalked up to|boils down to|comes down to|was|were)\s*[:\-–—]?\s*(?:a\s+|an\s+|simple\s+|plain\s+|pure\s+|just\s+)*"
+    r"(?P<t>(?:human|operator|user|pilot|engineer|manual|personnel|staff|employee)\s+(?:error|mistake|failure))"
+)
+_HUMAN_ERROR_SUBJECT = (
+    r"(?P<t>(?:human|operator|user)\s+error)\s+(?:was|is)\s+(?:the\s+)?(?:root\s+|main\s+|primary\s+|sole\s+)?(?:cause|to blame|responsible)"
+)
+_CLAUSE_NEGATION = re.compile(r"\b(?:not|never|rarely|seldom|no|isn't|wasn't|aren't|n't)\b", re.IGNORECASE)
+
+
+def _judges_someone(sentence, match):
+    start, end = trigger_span(match)
+    if is_negated(sentence, start, window=5) or is_about_blame(sentence.text):
+        return False
+    return not is_generic_claim(clause_around(sentence, start, end))
+
+
+def _human_error_as_cause(sentence, match):
+    start, end = trigger_span(match)
+    clause = clause_around(sentence, start, end)
+    return not _CLAUSE_NEGATION.search(clause) and not is_about_blame(sentence.text)
+
+
+def _person_subject(sentence, match):
+    return subject_of(sentence, match) == subjects.PERSON and not is_about_blame(sentence.text)
+
+
+def _person_subject_not_negated(sentence, match):
+    return _person_subject(sentence, match) and not is_negated(sentence, trigger_span(match)[0])
+
+
+def _not_system_subject(sentence, match):
+    kind = subject_of(sentence, match)
+    return kind not in (subjects.SYSTEM, subjects.SELF) and not is_about_blame(sentence.text)
+
+
+def _drop_word(sentence, match):
+    start, end = trigger_span(match)
+    trigger = sentence.text[start:end]
+    if trigger.lower().endswith("ly"):
+        # An adverb can simply go: "carelessly restarted" -> "restarted".
+        return f"Describe the action instead of judging it: “{without_trigger(sentence, start, end)}”, then add the conditions around it."
+    return f"Replace “{trigger}” with what the person actually did and the conditions around it (time pressure, tooling, workload)."
+
+
+def _human_error_suggestion(sentence, match):
+    return "Name the action and what made it likely, e.g. “a command ran against production because the tool did not confirm the target”."
+
+
+_PERSONALITY = r"rude|abrasive|condescending|dismissive|unhelpful|uncooperative|hostile|toxic|passive-aggressive|arrogant|useless|hopeless|unreliable|micromanag\w+|disorganised|disorganized"
+
+RULES = [
+    compile_rule("person_judgement", "loaded_judgement", "rude abrasive condescending dismissive unhelpful uncooperative hostile toxic passive arrogant useless hopeless unreliable micromanag disorganised disorganized", rf"\b(?P<t>{_PERSONALITY})\b", _person_subject_not_negated),
+    compile_rule("loaded_word", "loaded_judgement", "careless sloppy sloppily sloppiness negligent negligence lazy lazily laziness incompeten reckless hasty hastily stupid dumb idiot moron foolish clueless inept irresponsib fat blunder cock cocked screw botched flagrant bone amateurish unprofessional inattentive half rookie schoolboy bad unreliable rogue asleep paying inexperienced dereliction thoughtless slacking slacker cut cutting corner shortcuts shoddy slapdash cavalier complacen overconfiden cowboy clumsy clumsily lackadaisical inexcusable unforgivable ignorant ignorance basic elementary textbook foolhardy idiocy", rf"\b(?P<t>{_LOADED_WORDS})\b", _judges_someone, _drop_word),
+    compile_rule("human_error", "loaded_judgement", "human operator user pilot engineer manual personnel staff employee", rf"\b{_HUMAN_ERROR_CAUSE}\b", _human_error_as_cause, _human_error_suggestion),
+    compile_rule("human_error", "loaded_judgement", "human operator user", rf"\b{_HUMAN_ERROR_SUBJECT}\b", _human_error_as_cause, _human_error_suggestion),
+    compile_rule(
+        "mistakenly", "loaded_judgement",
+        "mistakenly wrongly stupidly foolishly blindly arrogantly naively",
+        r"\b(?P<t>mistakenly|wrongly|stupidly|foolishly|blindly|arrogantly|naively)\b",
+        _person_subject, _drop_word,
+    ),
+    compile_rule(
+        "too_much", "loaded_judgement",
+        "too",
+        r"\b(?P<t>(?:way|far|much|simply|just)\s+too\s+[\w-]+"
+        r"|too\s+(?:busy|lazy|proud|distracted|arrogant|stubborn|scared|careless|impatient|slow)\s+to)",
+        _person_subject,
+    ),
+    compile_rule(
+        "person_judgement", "loaded_judgement",
+        "difficult hard impossible nightmare pain competent capable reliable careful bright smart diligent follow remember trusted anything listen care really even",
+        r"\b(?P<t>(?:difficult|hard|impossible|a nightmare|a pain) to work with"
+        r"|not (?:the most |very |particularly |terribly )?(?:competent|capable|reliable|careful|bright|smart|diligent)"
+        r"|(?:can't|can’t|cannot|can not|couldn't|couldn’t) (?:even |seem to )?(?:follow (?:simple |basic )?instructions|remember anything|be trusted|do anything right)"
+        r"|(?:doesn't|doesn’t|never) (?:listen|listens|care|cares)"
+        r"|(?:didn't|didn’t|doesn't|doesn’t|did not|does not) (?:really |even )(?:understand|know|get|care)(?= (?:that|what|how|why|about|the)\b))\b",
+        _not_system_subject,
+    ),
+]

@@ -1,0 +1,74 @@
+"""Split masked prose into sentences and word tokens that keep their offsets."""
+import re
+from dataclasses import dataclass
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace, or at
+# a blank line, or where a new Markdown block (heading, list item, table row) begins.
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])[\"'”’)\]]*\s+"
+    r"|\n\s*\n"
+    r"|\n(?=\s*(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|\|))"
+    r"|(?<=:)\s*\n"
+)
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|approx|No|St|Inc|Ltd)\.$", re.IGNORECASE)
+_WORD_PART = re.compile(r"[a-z]{3,}")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’\-][A-Za-z0-9]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or clause punctuation with its offset inside the sentence."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def lower(self):
+        return self.text.lower().replace("’", "'")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of prose; start is its offset in the original document."""
+
+    text: str
+    start: int
+    tokens: tuple
+    word_prefixes: frozenset = frozenset()
+
+    def tokens_before(self, position):
+        """Tokens that end at or before position (an offset inside the sentence)."""
+        return [token for token in self.tokens if token.end <= position]
+
+    def tokens_after(self, position):
+        return [token for token in self.tokens if token.start >= position]
+
+
+def split_sentences(masked):
+    """Yield Sentence objects for each non-empty sentence of the masked text."""
+    start = 0
+    for boundary in _BOUNDARY.finditer(masked):
+        if _ABBREVIATION.search(masked, start, boundary.start()) and "\n" not in boundary.group():
+            continue
+        yield from _sentence(masked, start, boundary.start())
+        start = boundary.end()
+    yield from _sentence(masked, start, len(masked))
+
+
+def _sentence(masked, start, end):
+    chunk = masked[start:end]
+    stripped = chunk.strip()
+    if not stripped:
+        return
+    lead = len(chunk) - len(chunk.lstrip())
+    text = stripped
+    tokens = tuple(
+        Token(m.group().strip(), m.start(), m.end()) for m in _TOKEN.finditer(text)
+    )
+    yield Sentence(text=text, start=start + lead, tokens=tokens, word_prefixes=_prefixes(text))
+
+
+def _prefixes(text):
+    """The 3- to 10-letter beginnings of every word part, for the rules' keyword pre-check."""
+    return frozenset(word[:size] for word in _WORD_PART.findall(text.lower()) for size in range(3, min(len(word), 10) + 1))
