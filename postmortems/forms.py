@@ -1,10 +1,12 @@
 """Forms for writing post-mortems: the guided document and its formsets."""
+import json
 import zoneinfo
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse
 
 from postmortems.guides import guide_for
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Profile, Team, Theme, TimelineEvent
@@ -27,6 +29,19 @@ class PersonField(forms.ModelChoiceField):
 
 def active_people():
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def live_blame_check_attrs(name):
+    """htmx attributes that re-check one field for blaming wording as the author pauses typing."""
+    return {
+        "hx-post": reverse("postmortems:blame-check"),
+        "hx-trigger": "input changed delay:350ms",
+        "hx-target": f"#blame-{name}",
+        "hx-params": f"{name},section",
+        "hx-vals": json.dumps({"section": name}),
+        "hx-sync": "this:replace",
+        "aria-describedby": f"blame-{name}",
+    }
 
 
 class PostMortemForm(forms.ModelForm):
@@ -73,6 +88,8 @@ class PostMortemForm(forms.ModelForm):
             field.label = guide.label
             field.help_text = guide.prompt
             field.widget.attrs.update({"placeholder": guide.placeholder, "rows": 5, "data-section": name})
+        for name in ["title", *PostMortem.SECTIONS]:
+            self.fields[name].widget.attrs.update(live_blame_check_attrs(name))
         self.fields["title"].widget.attrs["placeholder"] = (
             "Checkout timeouts after pool change" if kind == "technical" else "Escalation lost between support and engineering"
         )

@@ -71,8 +71,11 @@ def save_postmortem(*, form, formsets, author, expected_version, new_status=None
         _claim_version(postmortem, expected_version)
         if new_status:
             apply_status(postmortem, new_status)
+        if postmortem.status == PostMortem.Status.PUBLISHED:
+            postmortem.measure_blame_language()
+        is_new = postmortem.pk is None
         postmortem = form.save()
-        if author and not postmortem.authors.filter(pk=author.pk).exists():
+        if is_new and author:
             postmortem.authors.add(author)
         for formset in formsets:
             formset.instance = postmortem
@@ -93,7 +96,9 @@ def change_status(postmortem, *, status, author, expected_version):
     with transaction.atomic():
         _claim_version(postmortem, expected_version)
         apply_status(postmortem, status)
-        postmortem.save(update_fields=["status", "published_at", "version", "updated_at"])
+        if status == PostMortem.Status.PUBLISHED:
+            postmortem.measure_blame_language()
+        postmortem.save(update_fields=["status", "published_at", "version", "updated_at", "blame_counts", "word_count"])
         label = PostMortem.Status(status).label
         return record_revision(postmortem, author=author, note=f"Status changed to {label}")
 
@@ -110,6 +115,8 @@ def restore_revision(revision, *, author):
         for name in RESTORABLE_TIMES:
             value = data.get(name)
             setattr(postmortem, name, parse_datetime(value) if value else None)
+        if postmortem.status == PostMortem.Status.PUBLISHED:
+            postmortem.measure_blame_language()
         postmortem.save()
         postmortem.timeline_events.all().delete()
         TimelineEvent.objects.bulk_create(

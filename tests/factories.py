@@ -121,6 +121,8 @@ def form_fields(html, form_id="postmortem-form"):
             if self.template_depth:
                 return
             name = attrs.get("name")
+            if "disabled" in attrs and tag in ("input", "select", "textarea"):
+                return  # browsers do not submit disabled controls
             if tag == "input" and name:
                 kind = attrs.get("type", "text")
                 if kind in ("submit", "button", "image", "reset"):
@@ -164,3 +166,53 @@ def form_fields(html, form_id="postmortem-form"):
         else:
             data[name] = value
     return data
+
+
+def submit_editor(client, url, action="save", **changes):
+    """Open the editor at `url` as a browser would, change some fields, press a button.
+
+    Returns (response to the POST, the data posted). `changes` maps field names to
+    values; a value of None removes the field from the submission.
+    """
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    data = form_fields(page.content.decode())
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    data["action"] = action
+    return client.post(url, data), data
+
+
+# Added for the action-item dashboard --------------------------------------------
+
+def add_closed_action_item(postmortem, *, status=ActionItem.Status.DONE, created_days_ago=10, closed_days_ago=1,
+                           now=None, **fields):
+    """An item created and closed (done or won't do) the given number of days before `now`."""
+    now = now or timezone.now()
+    fields.setdefault("due_in_days", None)
+    return add_action_item(
+        postmortem, status=status, created_at=now - timedelta(days=created_days_ago),
+        closed_at=now - timedelta(days=closed_days_ago), **fields,
+    )
+
+
+def add_action_items(postmortem, count, *, owner=None, **fields):
+    """`count` items on one post-mortem, titled "Item 1" … (for pagination and query-count tests)."""
+    return [add_action_item(postmortem, owner=owner, title=f"Item {n}", **fields) for n in range(1, count + 1)]
+
+
+# Added for the reminders tests -------------------------------------------------
+
+def set_profile(user, **fields):
+    """Give this person a profile with these fields (timezone, reminders_paused, …)."""
+    from postmortems.models import Profile
+
+    return Profile.objects.update_or_create(user=user, defaults=fields)[0]
+
+
+def add_action_item_due_on(postmortem, due_date, *, owner, title="Alert on pool saturation", **fields):
+    """An action item due on an exact date, for tests that control the clock."""
+    return ActionItem.objects.create(postmortem=postmortem, owner=owner, title=title, due_date=due_date, **fields)

@@ -133,6 +133,18 @@ class PostMortem(models.Model):
             return self.resolved_at - self.started_at
         return None
 
+    def measure_blame_language(self):
+        """Store findings per category and the word count: the trends' culture signal."""
+        from postmortems.blame import CATEGORIES, analyze
+
+        texts = [self.title, *(getattr(self, name) for name in self.SECTIONS)]
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for text in texts:
+            for finding in analyze(text or ""):
+                counts[finding.category] += 1
+        self.blame_counts = counts
+        self.word_count = sum(len((text or "").split()) for text in texts)
+
     def snapshot(self):
         """The document as a plain dict: what a revision stores and restores."""
         data = {name: getattr(self, name) for name in ["title", "severity", "status", *self.SECTIONS]}

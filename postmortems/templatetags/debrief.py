@@ -22,6 +22,12 @@ def plaintext(text):
     return html.unescape(strip_tags(render_markdown(text))).strip()
 
 
+@register.filter
+def lookup(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if mapping else None
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
     """The current query string with some parameters replaced (for pagination links)."""

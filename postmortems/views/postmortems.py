@@ -3,12 +3,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import permissions
+from postmortems import permissions, publishing
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
 )
@@ -87,12 +88,16 @@ def postmortem_detail(request, pk):
     )
     guides = guide_for(postmortem.kind)
     sections = [(guides[name], getattr(postmortem, name)) for name in PostMortem.SECTIONS]
+    can_edit = permissions.can_edit(request.user, postmortem)
     return render(request, "postmortems/postmortem_detail.html", {
         "postmortem": postmortem,
         "sections": sections,
         "revisions": postmortem.revisions.select_related("author")[:50],
-        "can_edit": permissions.can_edit(request.user, postmortem),
+        "can_edit": can_edit,
         "statuses": PostMortem.Status,
+        # Authors and leads review wording; readers see only the document.
+        "open_findings": publishing.open_findings(postmortem, publishing.texts_of(postmortem), {}) if can_edit else [],
+        "acknowledgements": postmortem.acknowledgements.select_related("acknowledged_by") if can_edit else [],
     })
 
 
@@ -133,23 +138,31 @@ def _build_editor_forms(request, postmortem):
 
 def _editor(request, postmortem):
     form, formsets = _build_editor_forms(request, postmortem)
-    conflict = None
+    conflict = publish_review = None
+    reasons = publishing.reasons_from(request.POST)
     if request.method == "POST":
         action = request.POST.get("action", "save")
         if action not in EDITOR_ACTIONS:
             return HttpResponseBadRequest("Unknown action.")
-        if form.is_valid() and all(fs.is_valid() for fs in formsets) and _ready_for(action, form):
+        valid = form.is_valid() and all(fs.is_valid() for fs in formsets) and _ready_for(action, form)
+        publish_review = _publish_review(action, postmortem, form, reasons) if valid else None
+        if valid and not publish_review:
             expected = form.cleaned_data.get("version") or postmortem.version
             try:
-                result = save_postmortem(
-                    form=form, formsets=formsets, author=request.user,
-                    expected_version=expected, new_status=EDITOR_ACTIONS[action],
-                )
+                with transaction.atomic():
+                    result = save_postmortem(
+                        form=form, formsets=formsets, author=request.user,
+                        expected_version=expected, new_status=EDITOR_ACTIONS[action],
+                    )
+                    publishing.record_acknowledgements(
+                        result.postmortem, form.cleaned_data, reasons, author=request.user
+                    )
             except EditConflict as error:
                 conflict = _conflict_context(error.current, form)
             else:
                 messages.success(request, _saved_message(result.postmortem, action))
                 return redirect(result.postmortem)
+    texts = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else publishing.texts_of(postmortem)
     return render(request, "postmortems/postmortem_form.html", {
         "postmortem": postmortem,
         "form": form,
@@ -158,7 +171,30 @@ def _editor(request, postmortem):
         "action_formset": formsets[2],
         "guides": guide_for(postmortem.kind),
         "conflict": conflict,
+        "publish_review": publish_review,
+        "reasons": reasons,
+        "section_checks": _section_checks(form, texts),
     }, status=409 if conflict else 200)
+
+
+def _publish_review(action, postmortem, form, reasons):
+    """Findings that block publishing until rewritten or acknowledged, or None."""
+    if action != "publish":
+        return None
+    unacknowledged = publishing.open_findings(postmortem, form.cleaned_data, {})
+    if all(reasons.get(item.key, "").strip() for item in unacknowledged):
+        return None
+    return unacknowledged
+
+
+def _section_checks(form, texts):
+    """{section: (findings, segments)} for the editor's first render, so it works without JavaScript."""
+    checks = {}
+    for name in publishing.SCANNED_FIELDS:
+        text = (texts.get(name) if name in texts else form[name].value()) or ""
+        findings = publishing.findings_in({name: text})
+        checks[name] = {"findings": findings, "segments": publishing.highlight_segments(text, findings)}
+    return checks
 
 
 def _ready_for(action, form):
@@ -203,6 +239,9 @@ def postmortem_status(request, pk):
     if status == PostMortem.Status.PUBLISHED and not postmortem.summary.strip():
         messages.error(request, "Write a summary before publishing.")
         return redirect("postmortems:edit", pk=pk)
+    if status == PostMortem.Status.PUBLISHED and publishing.open_findings(postmortem, publishing.texts_of(postmortem), {}):
+        messages.warning(request, "Some wording may read as blame. Rewrite it or say why it stays, then publish from here.")
+        return redirect("postmortems:edit", pk=pk)
     try:
         expected = int(request.POST.get("version", postmortem.version))
         change_status(postmortem, status=status, author=request.user, expected_version=expected)
@@ -213,6 +252,20 @@ def postmortem_status(request, pk):
         return redirect(postmortem)
     messages.success(request, f"Status changed to {postmortem.get_status_display()}.")
     return redirect(postmortem)
+
+
+@login_required
+@require_POST
+def blame_check(request):
+    """Live findings for one section while the author types (htmx)."""
+    section = request.POST.get("section")
+    if section not in publishing.SCANNED_FIELDS:
+        return HttpResponseBadRequest("Unknown section.")
+    text = request.POST.get(section, "")
+    findings = publishing.findings_in({section: text})
+    return render(request, "partials/blame_findings.html", {
+        "section": section, "findings": findings, "segments": publishing.highlight_segments(text, findings),
+    })
 
 
 @login_required

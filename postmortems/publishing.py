@@ -1,0 +1,98 @@
+"""What publishing asks of a post-mortem: every blame finding rewritten or acknowledged.
+
+A finding is identified by its section, category and wording, so an
+acknowledgement survives edits elsewhere in the text and a reworded sentence
+is checked afresh.
+"""
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from postmortems.blame import Finding, analyze
+from postmortems.models import BlameAcknowledgement, PostMortem
+
+SCANNED_FIELDS = ["title", *PostMortem.SECTIONS]
+
+
+@dataclass(frozen=True)
+class SectionFinding:
+    section: str
+    finding: Finding
+
+    @property
+    def key(self):
+        """A short stable id for forms: same section, category and words → same key."""
+        raw = f"{self.section}\x1f{self.finding.category}\x1f{normalise(self.finding.text)}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    @property
+    def category_label(self):
+        return self.finding.category.replace("_", " ").capitalize()
+
+
+def normalise(phrase):
+    return " ".join(phrase.lower().split())[:300]
+
+
+def findings_in(texts):
+    """Findings for each scanned field of {field: text}, in document order."""
+    return [
+        SectionFinding(section, finding)
+        for section in SCANNED_FIELDS
+        for finding in analyze(texts.get(section) or "")
+    ]
+
+
+def acknowledged_keys(postmortem):
+    if postmortem.pk is None:
+        return set()
+    return {
+        SectionFinding(ack.section, Finding(0, 0, ack.category, ack.phrase, "")).key
+        for ack in postmortem.acknowledgements.all()
+    }
+
+
+def open_findings(postmortem, texts, reasons):
+    """Findings neither acknowledged before nor given a reason now ({key: reason})."""
+    done = acknowledged_keys(postmortem) | {key for key, reason in reasons.items() if reason.strip()}
+    return [item for item in findings_in(texts) if item.key not in done]
+
+
+def reasons_from(post_data):
+    """The acknowledgement reasons an author typed, keyed by finding key."""
+    return {name[4:]: value for name, value in post_data.items() if name.startswith("ack-") and value.strip()}
+
+
+def record_acknowledgements(postmortem, texts, reasons, *, author):
+    """Keep each newly acknowledged finding, with its reason, on the record."""
+    with transaction.atomic():
+        for item in findings_in(texts):
+            reason = reasons.get(item.key, "").strip()
+            if not reason:
+                continue
+            BlameAcknowledgement.objects.get_or_create(
+                postmortem=postmortem, section=item.section, category=item.finding.category,
+                phrase=normalise(item.finding.text),
+                defaults={"reason": reason[:2000], "acknowledged_by": author},
+            )
+
+
+def texts_of(postmortem):
+    return {name: getattr(postmortem, name) for name in SCANNED_FIELDS}
+
+
+def highlight_segments(text, findings):
+    """The text cut into (piece, finding-or-None) runs, for rendering marks around findings."""
+    segments, position = [], 0
+    for index, item in enumerate(findings, start=1):
+        start, end = item.finding.start, item.finding.end
+        if start < position:
+            continue
+        if start > position:
+            segments.append((text[position:start], None, index))
+        segments.append((text[start:end], item, index))
+        position = end
+    if position < len(text):
+        segments.append((text[position:], None, 0))
+    return segments

@@ -1,0 +1,165 @@
+"""The admin keeps restricted post-mortems restricted; the project passes Django's system checks."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.core.management.utils import get_random_secret_key
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def staff_with(*codenames):
+    """A staff member (not superuser) in the Search team with the given model permissions."""
+    user = factories.make_user(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="postmortems", codename__in=codenames))
+    return user
+
+
+@pytest.fixture
+def incidents(org):
+    """One post-mortem of each kind on each team, with a revision, a timeline event and an action item."""
+    made = {
+        "payments_people": factories.make_postmortem(org.payments, kind="people", title="Payments people incident",
+                                                     authors=[org.people.author]),
+        "payments_draft": factories.make_postmortem(org.payments, title="Payments technical draft"),
+        "payments_published": factories.make_postmortem(org.payments, title="Payments technical published",
+                                                        status="published"),
+        "search_people": factories.make_postmortem(org.search, kind="people", title="Search people incident"),
+        "search_draft": factories.make_postmortem(org.search, title="Search technical draft"),
+    }
+    for postmortem in made.values():
+        factories.add_timeline_event(postmortem, description=f"Event of {postmortem.title}")
+        factories.add_action_item(postmortem, title=f"Action of {postmortem.title}")
+    return made
+
+
+def changelist_titles(client, model):
+    response = client.get(reverse(f"admin:postmortems_{model}_changelist"))
+    assert response.status_code == 200
+    return {str(obj) for obj in response.context["cl"].result_list}
+
+
+@pytest.mark.django_db
+def test_every_model_is_registered_in_the_admin():
+    missing = [model.__name__ for model in apps.get_app_config("postmortems").get_models()
+               if not admin.site.is_registered(model)]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_staff_member_sees_only_the_post_mortems_they_may_read(org, incidents, client):
+    staff = staff_with("view_postmortem")
+    factories.add_member(org.search, staff)
+    client.force_login(staff)
+    assert changelist_titles(client, "postmortem") == {"Payments technical published", "Search technical draft"}
+
+
+@pytest.mark.django_db
+def test_staff_member_does_not_see_other_teams_people_incidents_in_the_admin(org, incidents, client):
+    staff = staff_with("view_postmortem")
+    factories.add_member(org.search, staff)
+    client.force_login(staff)
+    page = client.get(reverse("admin:postmortems_postmortem_changelist")).content.decode()
+    assert "Payments people incident" not in page
+    assert "Payments technical draft" not in page
+
+
+@pytest.mark.django_db
+def test_staff_member_in_no_team_sees_only_published_technical_post_mortems(incidents, client):
+    client.force_login(staff_with("view_postmortem"))
+    assert changelist_titles(client, "postmortem") == {"Payments technical published"}
+
+
+@pytest.mark.django_db
+def test_staff_member_cannot_open_a_hidden_post_mortem_in_the_admin(incidents, client):
+    client.force_login(staff_with("view_postmortem", "change_postmortem"))
+    hidden = incidents["payments_people"]
+    response = client.get(reverse("admin:postmortems_postmortem_change", args=[hidden.pk]), follow=True)
+    assert "Payments people incident" not in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+def test_staff_member_search_does_not_reveal_hidden_post_mortems(incidents, client):
+    client.force_login(staff_with("view_postmortem"))
+    response = client.get(reverse("admin:postmortems_postmortem_changelist"), {"q": "people incident"})
+    assert list(response.context["cl"].result_list) == []
+
+
+@pytest.mark.django_db
+def test_staff_member_sees_only_visible_revisions_timeline_events_and_action_items(incidents, client):
+    client.force_login(staff_with("view_revision", "view_timelineevent", "view_actionitem"))
+    assert changelist_titles(client, "revision") == {"Payments technical published v1"}
+    assert {title.split(" ", 2)[-1] for title in changelist_titles(client, "timelineevent")} == {
+        "Event of Payments technical published"}
+    assert changelist_titles(client, "actionitem") == {"Action of Payments technical published"}
+
+
+@pytest.mark.django_db
+def test_superuser_sees_every_post_mortem_in_the_admin(incidents, client):
+    client.force_login(factories.make_user(is_staff=True, is_superuser=True))
+    assert changelist_titles(client, "postmortem") == {postmortem.title for postmortem in incidents.values()}
+
+
+@pytest.mark.django_db
+def test_superuser_can_open_a_people_incident_in_the_admin(incidents, client):
+    client.force_login(factories.make_user(is_staff=True, is_superuser=True))
+    response = client.get(reverse("admin:postmortems_postmortem_change", args=[incidents["search_people"].pk]))
+    assert response.status_code == 200
+    assert "Search people incident" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_without_model_permission_cannot_list_post_mortems(incidents, client):
+    client.force_login(staff_with())
+    assert client.get(reverse("admin:postmortems_postmortem_changelist")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_non_staff_are_sent_to_the_admin_login(org, client):
+    client.force_login(org.people.lead)
+    response = client.get(reverse("admin:postmortems_postmortem_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+# System checks ------------------------------------------------------------------------------
+
+def manage(*args, **env):
+    # A deployment has neither the browser tests' async switch nor the test database.
+    base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, capture_output=True, text=True, timeout=120,
+        env={**base, **env},
+    )
+
+
+def test_system_check_passes():
+    result = manage("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="false", SECRET_KEY=get_random_secret_key(), ALLOWED_HOSTS="debrief.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_flags_the_development_secret_key():
+    env = {"DEBUG": "false", "ALLOWED_HOSTS": "debrief.example.com", "SECRET_KEY": ""}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
