@@ -639,3 +639,10 @@ def test_preview_accepts_the_csrf_token_htmx_sends(org):
     response = client.post(url("preview"), {"text": "**hi**"}, headers={"X-CSRFToken": token})
     assert response.status_code == 200
     assert "<strong>hi</strong>" in html(response)
+
+
+def test_new_postmortem_preselects_the_writers_only_team_and_them_as_author(client, org):
+    client.force_login(org.people.member)
+    html = client.get("/postmortems/new/?kind=technical").content.decode()
+    assert f'<option value="{org.payments.pk}" selected>Payments</option>' in html
+    assert f'<option value="{org.people.member.pk}" selected>' in html

@@ -4,6 +4,14 @@ from django.db import models
 from django.utils import timezone
 
 
+class ActionItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Action items are visible exactly when their post-mortem is."""
+        from postmortems.models.postmortems import PostMortem
+
+        return self.filter(postmortem__in=PostMortem.objects.visible_to(user))
+
+
 class ActionItem(models.Model):
     class Priority(models.TextChoices):
         HIGH = "high", "High"
@@ -29,6 +37,8 @@ class ActionItem(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "id"]

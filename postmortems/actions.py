@@ -1,0 +1,312 @@
+"""Action-item follow-through: recording changes, and the dashboard's selectors and figures.
+
+Writers (`mark_done`, `change_due_date`, `reassign`) change one field and record
+an `ActionItemChange` in the same transaction, so the history cannot miss a change.
+Readers take a queryset (already limited by `ActionItem.objects.visible_to`) and
+the viewer's `today`/`now`, so tests control the clock and views stay thin.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.utils import formats
+
+from postmortems import permissions
+from postmortems.models import ActionItem, ActionItemChange, ContributingFactor, PostMortem
+
+Status = ActionItem.Status
+OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+DUE_SOON = timedelta(days=7)
+RECENTLY_DONE = timedelta(days=30)
+COMPLETION_PERIOD = timedelta(days=90)
+
+# The dashboard's tabs, in the order they are shown.
+TABS = {
+    "open": "Open",
+    "due_week": "Due this week",
+    "overdue": "Overdue",
+    "done": "Done recently",
+    "wont_do": "Won't do",
+    "all": "All",
+}
+DEFAULT_TAB = "open"
+SORTS = {"due": "Due date, soonest first", "-due": "Due date, latest first"}
+
+
+class ActionChangeError(ValueError):
+    """A requested change breaks a rule (no reason given, inactive owner)."""
+
+
+# Permissions --------------------------------------------------------------------
+
+def can_change(user, item):
+    """The post-mortem's editors and the item's owner may change an item."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return item.owner_id == user.pk or permissions.can_edit(user, item.postmortem)
+
+
+def with_change_permission(queryset, user):
+    """Annotate `may_change` per row in the same query (the rule of `can_change`)."""
+    editable = PostMortem.objects.editable_by(user).filter(pk=OuterRef("postmortem_id"))
+    return queryset.annotate(may_edit_postmortem=Exists(editable)).annotate(
+        may_change=Q(may_edit_postmortem=True) | Q(owner_id=user.pk)
+    )
+
+
+# Selectors --------------------------------------------------------------------
+
+def team_items(user):
+    """What a person's dashboard covers: items of their teams' post-mortems they may see."""
+    return ActionItem.objects.visible_to(user).filter(postmortem__team_id__in=list(permissions.team_roles(user)))
+
+
+def owned_items(user):
+    """A person's own items, still limited to post-mortems they may see."""
+    return ActionItem.objects.visible_to(user).filter(owner=user)
+
+
+def filter_items(queryset, filters):
+    """Narrow by team, owner, post-mortem, kind, priority and theme (any may be missing)."""
+    if filters.get("team"):
+        queryset = queryset.filter(postmortem__team=filters["team"])
+    if filters.get("owner"):
+        queryset = queryset.filter(owner=filters["owner"])
+    if filters.get("postmortem"):
+        queryset = queryset.filter(postmortem=filters["postmortem"])
+    if filters.get("kind"):
+        queryset = queryset.filter(postmortem__kind=filters["kind"])
+    if filters.get("priority"):
+        queryset = queryset.filter(priority=filters["priority"])
+    if filters.get("theme"):
+        # A subquery, not a join, so an item is listed once however many factors share the theme.
+        queryset = queryset.filter(
+            postmortem_id__in=ContributingFactor.objects.filter(theme=filters["theme"]).values("postmortem_id")
+        )
+    return queryset
+
+
+def _open():
+    return Q(status__in=OPEN_STATUSES)
+
+
+def _overdue(today):
+    return _open() & Q(due_date__lt=today)
+
+
+def _due_soon(today):
+    """Open and due from today up to and including seven days ahead."""
+    return _open() & Q(due_date__gte=today, due_date__lte=today + DUE_SOON)
+
+
+def _done_since(since):
+    return Q(status=Status.DONE, closed_at__gte=since)
+
+
+def tab_filter(tab, *, today, now):
+    """A Q for one dashboard tab; unknown tabs mean everything."""
+    if tab == "open":
+        return _open()
+    if tab == "due_week":
+        return _due_soon(today)
+    if tab == "overdue":
+        return _overdue(today)
+    if tab == "done":
+        return _done_since(now - RECENTLY_DONE)
+    if tab == "wont_do":
+        return Q(status=Status.WONT_DO)
+    return Q()
+
+
+def sort_items(queryset, sort):
+    """Order by due date (items without one last either way), then by age."""
+    if sort == "-due":
+        return queryset.order_by(F("due_date").desc(nulls_last=True), "-id")
+    return queryset.order_by(F("due_date").asc(nulls_last=True), "id")
+
+
+def list_items(queryset, *, tab, sort, today, now, user):
+    """The rows of one dashboard view, with what each row shows fetched in the same query."""
+    queryset = sort_items(queryset.filter(tab_filter(tab, today=today, now=now)), sort)
+    return with_change_permission(queryset.select_related("postmortem__team", "owner"), user)
+
+
+@dataclass(frozen=True)
+class Summary:
+    open: int
+    overdue: int
+    due_soon: int
+    done_in_period: int
+    # Done in the period ÷ (done in the period + still open); None when there is nothing to count.
+    completion_rate: float | None
+    median_days_to_done: float | None
+    oldest_overdue: ActionItem | None
+
+    @property
+    def completion_percent(self):
+        return None if self.completion_rate is None else round(self.completion_rate * 100)
+
+    @property
+    def completion_total(self):
+        return self.done_in_period + self.open
+
+
+def summarise(queryset, *, today, now):
+    """The figures at the top of the dashboard, in at most three queries whatever the size."""
+    since = now - COMPLETION_PERIOD
+    queryset = queryset.order_by()
+    counts = queryset.aggregate(
+        open=Count("pk", filter=_open()),
+        overdue=Count("pk", filter=_overdue(today)),
+        due_soon=Count("pk", filter=_due_soon(today)),
+        done=Count("pk", filter=_done_since(since)),
+    )
+    considered = counts["done"] + counts["open"]
+    oldest = None
+    if counts["overdue"]:
+        oldest = queryset.filter(_overdue(today)).select_related("postmortem").order_by("due_date", "id").first()
+    return Summary(
+        open=counts["open"],
+        overdue=counts["overdue"],
+        due_soon=counts["due_soon"],
+        done_in_period=counts["done"],
+        completion_rate=counts["done"] / considered if considered else None,
+        median_days_to_done=_median_days_to_done(queryset.filter(_done_since(since)), counts["done"]),
+        oldest_overdue=oldest,
+    )
+
+
+def _median_days_to_done(done, count):
+    """Median of closed_at - created_at over `count` done items.
+
+    There is no portable SQL median, so the database sorts the durations and
+    returns only the middle one or two rows: one query, constant data.
+    """
+    if not count:
+        return None
+    duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    middle = list(
+        done.annotate(duration=duration).order_by("duration", "id")
+        .values_list("duration", flat=True)[(count - 1) // 2: count // 2 + 1]
+    )
+    if not middle:
+        return None
+    median = sum(middle, timedelta()) / len(middle)
+    return round(median.total_seconds() / 86400, 1)
+
+
+# Writers ----------------------------------------------------------------------
+
+def person_name(user):
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _locked_copy(item):
+    """The item's current row, locked until the transaction ends so two changes do not interleave."""
+    return ActionItem.objects.select_for_update().get(pk=item.pk)
+
+
+def _record(current, *, actor, field, old_value, new_value, note, now):
+    return ActionItemChange.objects.create(
+        item=current, actor=actor, field=field, old_value=old_value, new_value=new_value,
+        note=note.strip(), **({"created_at": now} if now else {}),
+    )
+
+
+def _refresh(item, current, fields):
+    for name in fields:
+        setattr(item, name, getattr(current, name))
+
+
+@transaction.atomic
+def mark_done(item, *, actor, note="", now=None):
+    """Close the item as done and record it; returns False if it already was."""
+    current = _locked_copy(item)
+    if current.status == Status.DONE:
+        _refresh(item, current, ["status", "closed_at"])
+        return False
+    old_status = current.status
+    current.status = Status.DONE
+    current.closed_at = now
+    current.save(update_fields=["status", "closed_at"])
+    _record(current, actor=actor, field="status", old_value=old_status, new_value=Status.DONE, note=note, now=now)
+    _refresh(item, current, ["status", "closed_at"])
+    return True
+
+
+@transaction.atomic
+def change_due_date(item, *, actor, due_date, reason, now=None):
+    """Move the due date; the reason is required and kept in the history. False if unchanged."""
+    if not (reason or "").strip():
+        raise ActionChangeError("Say why the due date changes; the reason is kept in the item's history.")
+    current = _locked_copy(item)
+    if current.due_date == due_date:
+        _refresh(item, current, ["due_date"])
+        return False
+    old_value = current.due_date.isoformat() if current.due_date else ""
+    current.due_date = due_date
+    current.save(update_fields=["due_date"])
+    _record(current, actor=actor, field="due_date", old_value=old_value,
+            new_value=due_date.isoformat() if due_date else "", note=reason, now=now)
+    _refresh(item, current, ["due_date"])
+    return True
+
+
+@transaction.atomic
+def reassign(item, *, actor, owner, note="", now=None):
+    """Give the item to another active person and record it. False if they already own it."""
+    if owner is None or not owner.is_active:
+        raise ActionChangeError("Action items can only be given to an active person.")
+    # Lock only the item row: Postgres refuses FOR UPDATE on the nullable side of the owner join.
+    current = ActionItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item.pk)
+    if current.owner_id == owner.pk:
+        _refresh(item, current, ["owner"])
+        return False
+    old_value = person_name(current.owner)
+    current.owner = owner
+    current.save(update_fields=["owner"])
+    _record(current, actor=actor, field="owner", old_value=old_value, new_value=person_name(owner), note=note, now=now)
+    _refresh(item, current, ["owner"])
+    return True
+
+
+# History ----------------------------------------------------------------------
+
+FIELD_LABELS = {"status": "Status", "due_date": "Due date", "owner": "Owner"}
+EMPTY_LABELS = {"status": "none", "due_date": "no due date", "owner": "nobody"}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    change: ActionItemChange
+    field_label: str
+    old: str
+    new: str
+
+
+def _display(field, value):
+    if not value:
+        return EMPTY_LABELS.get(field, "empty")
+    if field == "status":
+        return Status(value).label if value in Status.values else value
+    if field == "due_date":
+        from datetime import date
+
+        try:
+            return formats.date_format(date.fromisoformat(value), "j M Y")
+        except ValueError:
+            return value
+    return value
+
+
+def history(item):
+    """The item's recorded changes, newest first, with values as people read them."""
+    changes = item.changes.select_related("actor")
+    return [
+        HistoryEntry(change, FIELD_LABELS.get(change.field, change.field.replace("_", " ").capitalize()),
+                     _display(change.field, change.old_value), _display(change.field, change.new_value))
+        for change in changes
+    ]

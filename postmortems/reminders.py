@@ -1,0 +1,369 @@
+"""Reminder policy and the sweep that sends reminders exactly once.
+
+What is due is derived from the data on every sweep, never from per-item
+scheduled jobs, so a sweep that did not run (worker down, beat stopped) is
+caught up by the next one. Each person-item pair has one *current* reminder:
+the latest step of its schedule on or before that person's today
+
+    before_due  (due − REMINDER_DAYS_BEFORE)
+    due_today   (due)
+    overdue     (due + M, due + 2M, …; M = REMINDER_OVERDUE_EVERY_DAYS)
+    escalation  to the team's leads (due + K, due + K + M, …; K = REMINDER_ESCALATE_AFTER_DAYS)
+
+so a catch-up sends one reminder per item, not a burst of stale ones.
+
+Exactly once: a `Reminder` row (item, recipient, reason, reason_date) is
+claimed under a uniqueness constraint before the email goes out, and
+`sent_at` is set only once the mail server accepted it. A claim whose sender
+died is taken over after a lease, by a compare-and-set on `claimed_at`.
+"""
+import logging
+import smtplib
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone as dt_timezone
+from itertools import groupby
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from postmortems import mail
+from postmortems.models import ActionItem, Membership, Profile, Reminder
+
+logger = logging.getLogger(__name__)
+
+Reason = Reminder.Reason
+# After this many failed sends a reminder is given up (and logged as an error)
+# rather than retried forever; a permanently refused address should not keep
+# every sweep busy. The next reason for the item starts afresh.
+MAX_SEND_ATTEMPTS = 10
+# Mail failures we expect and retry; anything else is a bug and surfaces.
+SEND_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def days_before():
+    return settings.REMINDER_DAYS_BEFORE
+
+
+def overdue_every():
+    return max(1, settings.REMINDER_OVERDUE_EVERY_DAYS)
+
+
+def escalate_after():
+    return settings.REMINDER_ESCALATE_AFTER_DAYS
+
+
+def lease():
+    """How long a claim protects a reminder whose email has not been confirmed sent."""
+    return timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One reminder owed now: to whom, about which item, why, and the person's today."""
+
+    item: ActionItem
+    recipient: object
+    reason: str
+    reason_date: object
+    today: object
+
+    @property
+    def key(self):
+        return (self.item.pk, self.recipient.pk, self.reason, self.reason_date)
+
+    @property
+    def days_until_due(self):
+        """Days left until the due date in the recipient's zone; negative once overdue."""
+        return (self.item.due_date - self.today).days
+
+    @property
+    def is_escalation(self):
+        return self.reason == Reason.ESCALATION
+
+
+# Policy: plain functions of dates -------------------------------------------------
+
+def owner_reason(due_date, today):
+    """The owner's current (reason, reason_date) for an item due on due_date, or None."""
+    days_left = (due_date - today).days
+    if days_left > days_before():
+        return None
+    if days_left > 0:
+        return Reason.BEFORE_DUE, due_date - timedelta(days=days_before())
+    steps = -days_left // overdue_every()
+    if steps == 0:
+        return Reason.DUE_TODAY, due_date
+    return Reason.OVERDUE, due_date + timedelta(days=steps * overdue_every())
+
+
+def escalation_date(due_date, today):
+    """The latest escalation step on or before today (leads are told every M days), or None."""
+    past_threshold = (today - due_date).days - escalate_after()
+    if past_threshold < 0:
+        return None
+    steps = past_threshold // overdue_every()
+    return due_date + timedelta(days=escalate_after() + steps * overdue_every())
+
+
+def profile_of(user):
+    """The person's profile, or an unsaved default one: reading policy never writes."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return Profile(user=user)
+
+
+def today_for(user, now):
+    """The date it is for this person at `now`, in their own time zone."""
+    try:
+        zone = profile_of(user).zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # A zone the server no longer knows must not stop everyone's reminders.
+        zone = dt_timezone.utc
+    return timezone.localtime(now, zone).date()
+
+
+def may_email(user):
+    """Active people with an address who have not paused reminders."""
+    return bool(user.is_active and user.email and not profile_of(user).reminders_paused)
+
+
+# Selectors ---------------------------------------------------------------------
+
+def open_items_due_by(last_date):
+    """Open items with an owner and a due date on or before last_date, with what emails need."""
+    return (
+        ActionItem.objects.exclude(status__in=ActionItem.CLOSED_STATUSES)
+        .filter(owner__isnull=False, due_date__isnull=False, due_date__lte=last_date)
+        .select_related("postmortem__team", "owner__profile")
+        .order_by("due_date", "pk")
+    )
+
+
+def leads_by_team(team_ids):
+    """{team_id: [lead users]} in one query."""
+    leads = {}
+    memberships = Membership.objects.filter(team_id__in=team_ids, role=Membership.Role.LEAD).select_related(
+        "user__profile"
+    )
+    for membership in memberships.order_by("user__username"):
+        leads.setdefault(membership.team_id, []).append(membership.user)
+    return leads
+
+
+def due_reminders(*, now=None):
+    """Every reminder the policy says is owed at `now`, whether or not already sent."""
+    now = now or timezone.now()
+    # Nobody's today is later than UTC's today + 1 (UTC+14 is the furthest zone).
+    last_date = now.astimezone(dt_timezone.utc).date() + timedelta(days=days_before() + 1)
+    items = list(open_items_due_by(last_date))
+    leads = leads_by_team({item.postmortem.team_id for item in items})
+    due = []
+    for item in items:
+        due.extend(_owner_reminders(item, now))
+        due.extend(_escalations(item, leads.get(item.postmortem.team_id, []), now))
+    return due
+
+
+def _owner_reminders(item, now):
+    if not may_email(item.owner):
+        return []
+    today = today_for(item.owner, now)
+    reason = owner_reason(item.due_date, today)
+    if reason is None:
+        return []
+    return [DueReminder(item, item.owner, reason[0], reason[1], today)]
+
+
+def _escalations(item, leads, now):
+    due = []
+    for lead in leads:
+        # The owner already hears about their own item; one line per item is enough.
+        if lead.pk == item.owner_id or not may_email(lead):
+            continue
+        today = today_for(lead, now)
+        reason_date = escalation_date(item.due_date, today)
+        if reason_date is not None:
+            due.append(DueReminder(item, lead, Reason.ESCALATION, reason_date, today))
+    return due
+
+
+def pending_reminders(*, now=None):
+    """Due reminders not yet sent, not held by a live claim and not given up."""
+    now = now or timezone.now()
+    due = due_reminders(now=now)
+    taken = _taken_keys({d.item.pk for d in due}, now)
+    return [d for d in due if d.key not in taken]
+
+
+def _taken_keys(item_ids, now):
+    rows = Reminder.objects.filter(item_id__in=item_ids).values_list(
+        "item_id", "recipient_id", "reason", "reason_date", "sent_at", "claimed_at", "attempts"
+    )
+    expired = now - lease()
+    return {
+        row[:4] for row in rows
+        if row[4] is not None or row[5] > expired or row[6] >= MAX_SEND_ATTEMPTS
+    }
+
+
+def item_url(item):
+    """An absolute link straight to the item (its own page, or its place in the post-mortem)."""
+    try:
+        path = reverse("postmortems:action-detail", args=[item.pk])
+    except NoReverseMatch:
+        path = f"{item.postmortem.get_absolute_url()}#action-{item.pk}"
+    return settings.SITE_URL + path
+
+
+# The sweep -----------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    emails_sent: int = 0
+    reminders_sent: int = 0
+    emails_failed: int = 0
+    reminders_failed: int = 0
+    errors: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {
+            "emails_sent": self.emails_sent, "reminders_sent": self.reminders_sent,
+            "emails_failed": self.emails_failed, "reminders_failed": self.reminders_failed,
+        }
+
+
+def send_due_reminders(*, now=None):
+    """Claim and email everything pending: one email per person listing all their items."""
+    now = now or timezone.now()
+    result = SweepResult()
+    for recipient, due in group_by_recipient(pending_reminders(now=now)):
+        # Claim one person's reminders just before their email, so a crash strands
+        # only that person's claims (retaken after the lease), not the whole sweep.
+        claimed = [(d, pk) for d in due if (pk := claim(d, now=now))]
+        if claimed:
+            _send_claimed(recipient, claimed, now, result)
+    return result
+
+
+def group_by_recipient(due):
+    ordered = sorted(due, key=lambda d: (d.recipient.pk, d.is_escalation, d.item.due_date, d.item.pk))
+    for _, group in groupby(ordered, key=lambda d: d.recipient.pk):
+        group = list(group)
+        yield group[0].recipient, group
+
+
+def claim(due, *, now):
+    """Take this reminder for the current sweep; its row id if ours, None if someone has it.
+
+    The insert is the claim: the uniqueness constraint lets exactly one sweep
+    create the row. A row left unsent past its lease (its sweep died, or its
+    send failed and released it) is taken over with a compare-and-set on
+    `claimed_at`, which only one of several racing sweeps can win.
+    """
+    item_id, recipient_id, reason, reason_date = due.key
+    try:
+        with transaction.atomic():
+            row = Reminder.objects.create(
+                item_id=item_id, recipient_id=recipient_id, reason=reason, reason_date=reason_date, claimed_at=now
+            )
+        return row.pk
+    except IntegrityError:
+        pass
+    stale = (
+        Reminder.objects.filter(
+            item_id=item_id, recipient_id=recipient_id, reason=reason, reason_date=reason_date,
+            sent_at__isnull=True, claimed_at__lte=now - lease(), attempts__lt=MAX_SEND_ATTEMPTS,
+        )
+        .values_list("pk", "claimed_at")
+        .first()
+    )
+    if stale is None:
+        return None
+    pk, claimed_at = stale
+    taken = Reminder.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=claimed_at).update(claimed_at=now)
+    return pk if taken else None
+
+
+def _send_claimed(recipient, claimed, now, result):
+    due = [d for d, _ in claimed]
+    ids = [pk for _, pk in claimed]
+    message = reminder_email(recipient, due)
+    try:
+        message.send()
+    except SEND_ERRORS as error:
+        _record_failure(ids, now, error)
+        logger.warning(
+            "Reminder email to %s (user %s) failed; reminders %s will be retried: %r",
+            recipient.email, recipient.pk, ids, error,
+        )
+        result.emails_failed += 1
+        result.reminders_failed += len(ids)
+        result.errors.append(f"{recipient.email}: {error!r}")
+        return
+    Reminder.objects.filter(pk__in=ids).update(sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+    logger.info("Sent %d reminder(s) to %s (user %s): %s", len(ids), recipient.email, recipient.pk, ids)
+    result.emails_sent += 1
+    result.reminders_sent += len(ids)
+
+
+def _record_failure(ids, now, error):
+    # Not sent: sent_at stays empty and the lease is expired at once, so the
+    # task's retry (or the next beat) reclaims these rows without waiting.
+    Reminder.objects.filter(pk__in=ids, sent_at__isnull=True).update(
+        claimed_at=now - lease(), attempts=F("attempts") + 1, last_error=repr(error)[:2000]
+    )
+    given_up = Reminder.objects.filter(pk__in=ids, sent_at__isnull=True, attempts__gte=MAX_SEND_ATTEMPTS)
+    for reminder_id in given_up.values_list("pk", flat=True):
+        logger.error("Giving up on reminder %s after %d failed attempts", reminder_id, MAX_SEND_ATTEMPTS)
+
+
+# The email -----------------------------------------------------------------------
+
+def reminder_email(recipient, due):
+    """The one email for this person: their own items, then their teams' escalated ones."""
+    own = [_line(d) for d in due if not d.is_escalation]
+    escalated = [_line(d) for d in due if d.is_escalation]
+    return mail.build_email(
+        to=recipient.email,
+        subject=reminder_subject(own, escalated),
+        template="emails/reminders",
+        context={"recipient": recipient, "own": own, "escalated": escalated},
+    )
+
+
+def reminder_subject(own, escalated):
+    count = len(own) + len(escalated)
+    if count == 1:
+        line = (own or escalated)[0]
+        return f"{line['status']}: {line['item'].title}"
+    overdue = sum(1 for line in own + escalated if line["days_left"] < 0)
+    if overdue:
+        return f"{count} action items need attention ({overdue} overdue)"
+    return f"{count} action items need attention"
+
+
+def _line(due):
+    return {
+        "item": due.item,
+        "reason": due.reason,
+        "status": describe_due(due.days_until_due),
+        "days_left": due.days_until_due,
+        "url": item_url(due.item),
+        "owner": due.item.owner,
+        "team": due.item.postmortem.team,
+        "postmortem": due.item.postmortem,
+    }
+
+
+def describe_due(days_left):
+    """'Due in 3 days', 'Due today', 'Overdue by 8 days': the state on the recipient's today."""
+    if days_left > 0:
+        return f"Due in {days_left} day{'s' if days_left != 1 else ''}"
+    if days_left == 0:
+        return "Due today"
+    return f"Overdue by {-days_left} day{'s' if days_left != -1 else ''}"
