@@ -107,6 +107,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -166,3 +167,39 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Reminders (issue 4) ------------------------------------------------------
+# Remind an action item's owner N days before it is due, on the due date, then
+# every M days while it is overdue; from K days overdue also tell the team's
+# leads. Dates are each person's own "today" in their time zone.
+REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "3"))
+REMINDER_OVERDUE_EVERY_DAYS = int(os.environ.get("REMINDER_OVERDUE_EVERY_DAYS", "7"))
+REMINDER_ESCALATE_AFTER_DAYS = int(os.environ.get("REMINDER_ESCALATE_AFTER_DAYS", "14"))
+# A claimed reminder whose email was never confirmed sent (its worker died) is
+# retried by a later sweep after this long. Keep it well above EMAIL_TIMEOUT.
+REMINDER_CLAIM_LEASE_SECONDS = int(os.environ.get("REMINDER_CLAIM_LEASE_SECONDS", "600"))
+# Beat runs the sweep every 15 minutes. A sweep not started within its own
+# interval expires instead of queueing up: the next one catches up anyway.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "postmortems.send_reminders",
+        "schedule": 15 * 60,
+        "options": {"expires": 14 * 60},
+    },
+}
+# --- end of reminders ---------------------------------------------------------
+
+# --- Weekly digest (issue 5) --------------------------------------------------
+# Each person's digest goes out once a week at their own day and hour (Profile
+# digest_day/digest_hour, in their time zone). A claimed digest whose email was
+# never confirmed sent is retried by a later sweep after this long.
+DIGEST_CLAIM_LEASE_SECONDS = int(os.environ.get("DIGEST_CLAIM_LEASE_SECONDS", str(REMINDER_CLAIM_LEASE_SECONDS)))
+# The signed one-click unsubscribe link in each digest stays valid this long.
+DIGEST_UNSUBSCRIBE_MAX_AGE_DAYS = int(os.environ.get("DIGEST_UNSUBSCRIBE_MAX_AGE_DAYS", "60"))
+# The sweep runs every 15 minutes, so a digest leaves within 15 minutes of its hour.
+CELERY_BEAT_SCHEDULE["send-digests"] = {
+    "task": "postmortems.send_digests",
+    "schedule": 15 * 60,
+    "options": {"expires": 14 * 60},
+}
+# --- end of weekly digest -----------------------------------------------------

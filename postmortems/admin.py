@@ -2,7 +2,7 @@
 from django.contrib import admin
 
 from postmortems.models import (
-    ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Membership, PostMortem, Profile,
+    ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Digest, Membership, PostMortem, Profile,
     Reminder, Revision, Team, Theme, TimelineEvent,
 )
 
@@ -132,3 +132,15 @@ class ReminderAdmin(VisibleOnlyMixin, admin.ModelAdmin):
     list_display = ["item", "recipient", "reason", "reason_date", "claimed_at", "sent_at", "attempts"]
     list_filter = ["reason", "sent_at"]
     list_select_related = ["item", "recipient"]
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    """Who got which week's digest; a row without sent_at is claimed or awaiting a retry."""
+
+    list_display = ["person", "week", "claimed_at", "sent_at", "attempts"]
+    list_filter = ["week"]
+    search_fields = ["person__username", "person__email"]
+    list_select_related = ["person"]
+    readonly_fields = ["person", "week", "claimed_at", "sent_at", "attempts", "last_error"]
+    date_hierarchy = "week"

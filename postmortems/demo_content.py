@@ -13,8 +13,10 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Q
 from django.utils import timezone
 
+from postmortems.blame import analyze
 from postmortems.models import (
-    ActionItem, ContributingFactor, Membership, PostMortem, Profile, Revision, Team, Theme, TimelineEvent,
+    ActionItem, BlameAcknowledgement, ContributingFactor, Membership, PostMortem, Profile, Revision, Team, Theme,
+    TimelineEvent,
 )
 from postmortems.revisions import record_revision
 
@@ -1091,6 +1093,37 @@ def add_second_revision(plan, when):
     Revision.objects.filter(pk=revision.pk).update(created_at=when)
 
 
+# Wording that older write-ups kept after review, so the blame-rate chart shows
+# a team learning to write blamelessly over the six months.
+EARLY_WORDING = [
+    ("In hindsight the warning was obvious.", "Kept as the team's own words from the review meeting."),
+    ("The on-call engineer should have paged the database team sooner.", "The author wanted the delay on record."),
+    ("It was just a config change, so nobody asked for a second review.", "Quoting how the change was described at the time."),
+]
+
+
+def measure_published(rng, now, plans):
+    """Store the blame counts of published write-ups, as publishing does; older ones kept some wording."""
+    changed, acknowledgements = [], []
+    for plan in plans:
+        postmortem = plan["postmortem"]
+        if postmortem.status != PostMortem.Status.PUBLISHED:
+            continue
+        if postmortem.created_at < now - timedelta(days=100) and rng.random() < 0.6:
+            sentence, reason = rng.choice(EARLY_WORDING)
+            postmortem.lessons = f"{postmortem.lessons}\n\n{sentence}".strip()
+            acknowledgements += [
+                BlameAcknowledgement(postmortem=postmortem, section="lessons", category=finding.category,
+                                     phrase=" ".join(finding.text.lower().split()), reason=reason,
+                                     acknowledged_by=plan["authors"][0], created_at=postmortem.published_at)
+                for finding in analyze(sentence)
+            ]
+        postmortem.measure_blame_language()
+        changed.append(postmortem)
+    PostMortem.objects.bulk_update(changed, ["lessons", "blame_counts", "word_count"])
+    BlameAcknowledgement.objects.bulk_create(acknowledgements, ignore_conflicts=True)
+
+
 def seed(seed=DEFAULT_SEED, now=None):
     """Create the whole demo organisation; return counts and the demo logins."""
     rng, now = random.Random(seed), now or timezone.now()
@@ -1123,6 +1156,7 @@ def seed(seed=DEFAULT_SEED, now=None):
         Revision.objects.filter(pk=revision.pk).update(created_at=postmortem.created_at)
         if plan["scenario"].revision:
             add_second_revision(plan, postmortem.created_at + timedelta(days=1))
+    measure_published(rng, now, plans)
     for plan in plans:  # updated_at is auto_now; put it back to the last edit before publishing
         postmortem = plan["postmortem"]
         postmortem.updated_at = postmortem.published_at or postmortem.created_at + timedelta(days=postmortem.version - 1)

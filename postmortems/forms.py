@@ -181,8 +181,19 @@ class PostMortemFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Dates of the incident, so the trends dashboard can link a month to its incidents.
+        self.fields["from"] = forms.DateField(label="Incident from", required=False, widget=DATE_WIDGET)
+        self.fields["to"] = forms.DateField(label="Incident to", required=False, widget=DATE_WIDGET)
+        if self.is_bound and len(self.data.getlist("team")) > 1:
+            # Several teams arrive only from a trends link; keep them all, shown as a multiple select.
+            self.fields["team"] = forms.ModelMultipleChoiceField(queryset=Team.objects.all(), required=False)
+        # Themes of other teams that appear in post-mortems this person may read are valid too,
+        # so a trends link for such a theme filters instead of being refused.
+        seen = ContributingFactor.objects.filter(
+            postmortem__in=PostMortem.objects.visible_to(user).values("pk")
+        ).values("theme_id")
         self.fields["theme"].queryset = Theme.objects.filter(
-            Q(team__isnull=True) | Q(team__memberships__user=user)
+            Q(team__isnull=True) | Q(team__memberships__user=user) | Q(pk__in=seen)
         ).distinct().order_by("name")
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
@@ -206,8 +217,30 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["timezone", "reminders_paused", "digest_opt_in"]
+        fields = ["timezone", "reminders_paused", "digest_opt_in", "digest_day", "digest_hour"]
         labels = {
             "reminders_paused": "Pause action-item reminder emails",
             "digest_opt_in": "Send me the weekly digest",
+            "digest_day": "Digest day",
+            "digest_hour": "Digest time",
         }
+        help_texts = {
+            "digest_day": "The day of the week the digest arrives.",
+            "digest_hour": "The hour it arrives, in your time zone.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A submission without the digest schedule (an older form) keeps the one saved.
+        for name in ("digest_day", "digest_hour"):
+            self.fields[name].required = False
+
+    def clean_digest_day(self):
+        return self._kept("digest_day")
+
+    def clean_digest_hour(self):
+        return self._kept("digest_hour")
+
+    def _kept(self, name):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value

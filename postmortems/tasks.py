@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around the functions that do the work."""
 from celery import shared_task
 
-from postmortems import reminders
+from postmortems import digest, reminders
 
 
 class ReminderSendFailed(Exception):
@@ -24,5 +24,23 @@ def send_reminders(self):
             # failed reminders were released unsent, so the next sweep retries them.
             raise error
         # Released unsent, so the retried sweep picks the failed reminders up again.
+        raise self.retry(exc=error, countdown=backoff(self.request.retries))
+    return {**result.as_dict(), "worker": self.request.hostname}
+
+
+class DigestSendFailed(Exception):
+    """Some digest emails were not accepted by the mail server; they stay unsent."""
+
+
+@shared_task(bind=True, name="postmortems.send_digests", max_retries=5)
+def send_digests(self):
+    """The weekly-digest sweep: everyone whose day and hour has passed this week. Safe to run twice."""
+    result = digest.send_due_digests()
+    if result.emails_failed:
+        error = DigestSendFailed("; ".join(result.errors))
+        if self.request.is_eager:
+            raise error
+        # Each failed digest waits out its own backoff (digest.retry_delay, the same
+        # curve as this countdown); a digest still waiting is left to the next beat.
         raise self.retry(exc=error, countdown=backoff(self.request.retries))
     return {**result.as_dict(), "worker": self.request.hostname}

@@ -216,3 +216,45 @@ def set_profile(user, **fields):
 def add_action_item_due_on(postmortem, due_date, *, owner, title="Alert on pool saturation", **fields):
     """An action item due on an exact date, for tests that control the clock."""
     return ActionItem.objects.create(postmortem=postmortem, owner=owner, title=title, due_date=due_date, **fields)
+
+
+# Added for the trends dashboard ------------------------------------------------
+
+def make_incident(team, on, *, kind="technical", status="published", severity=3, themes=(), authors=(),
+                  viewers=(), resolved_after=timedelta(hours=2), published_after=None, blame_counts=None,
+                  word_count=0, title=None):
+    """A post-mortem of an incident that started at `on` (aware), with one factor per theme.
+
+    Published ones are published `published_after` after resolution (default: one day).
+    """
+    resolved = on + resolved_after if resolved_after is not None else None
+    postmortem = make_postmortem(
+        team, kind=kind, status=status, severity=severity, authors=authors, viewers=viewers, title=title,
+        started_at=on, detected_at=on, resolved_at=resolved, created_at=(resolved or on) + timedelta(hours=1),
+        blame_counts=blame_counts or {}, word_count=word_count,
+    )
+    if status == "published":
+        postmortem.published_at = (resolved or on) + (published_after or timedelta(days=1))
+        postmortem.save(update_fields=["published_at"])
+    for theme in themes:
+        add_factor(postmortem, theme=theme, description=f"{theme.name} mattered")
+    return postmortem
+
+
+def add_item_at(postmortem, created_at, *, closed_at=None, status=None, due_date=None, title="Follow up"):
+    """An action item created (and maybe closed) at exact times, for follow-through figures."""
+    status = status or (ActionItem.Status.DONE if closed_at else ActionItem.Status.OPEN)
+    item = ActionItem.objects.create(postmortem=postmortem, title=title, status=status, due_date=due_date,
+                                     created_at=created_at)
+    ActionItem.objects.filter(pk=item.pk).update(closed_at=closed_at)  # save() would stamp closed_at with now
+    item.closed_at = closed_at
+    return item
+
+
+# Added for the weekly digest tests -------------------------------------------------
+
+def publish_at(postmortem, when):
+    """Mark a post-mortem published at an exact moment, for tests that control the clock."""
+    PostMortem.objects.filter(pk=postmortem.pk).update(status=PostMortem.Status.PUBLISHED, published_at=when)
+    postmortem.refresh_from_db()
+    return postmortem

@@ -1,5 +1,6 @@
 """Debrief's models, one module per aggregate."""
 from .actions import ActionItem, ActionItemChange, Reminder
+from .digests import Digest
 from .postmortems import BlameAcknowledgement, ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
 from .teams import Membership, Profile, Team
 
@@ -8,6 +9,7 @@ __all__ = [
     "ActionItemChange",
     "BlameAcknowledgement",
     "ContributingFactor",
+    "Digest",
     "Membership",
     "PostMortem",
     "Profile",

@@ -47,10 +47,30 @@ class Membership(models.Model):
 class Profile(models.Model):
     """What a person prefers: their time zone and how Debrief may email them."""
 
+    class Weekday(models.IntegerChoices):
+        # Numbered as Python's date.weekday(), so a local date compares directly.
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     reminders_paused = models.BooleanField(default=False)
     digest_opt_in = models.BooleanField(default=True)
+    digest_day = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    digest_hour = models.PositiveSmallIntegerField(choices=HOURS, default=9)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(digest_day__lte=6), name="digest_day_is_a_weekday"),
+            models.CheckConstraint(condition=models.Q(digest_hour__lte=23), name="digest_hour_in_day"),
+        ]
 
     def __str__(self):
         return f"Profile of {self.user}"

@@ -9,12 +9,12 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import permissions, publishing
+from postmortems import permissions, publishing, trends
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
 )
 from postmortems.guides import guide_for
-from postmortems.models import ActionItem, ContributingFactor, PostMortem
+from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team
 from postmortems.rendering import render_markdown
 from postmortems.revisions import EditConflict, change_status, save_postmortem
 
@@ -30,8 +30,10 @@ EDITOR_ACTIONS = {
 
 def filter_postmortems(queryset, filters):
     """Apply the list page's cleaned filters to a queryset."""
-    if filters.get("team"):
+    if isinstance(filters.get("team"), Team):
         queryset = queryset.filter(team=filters["team"])
+    elif filters.get("team"):
+        queryset = queryset.filter(team__in=filters["team"])
     for name in ["kind", "status", "severity"]:
         if filters.get(name):
             queryset = queryset.filter(**{name: filters[name]})
@@ -40,6 +42,8 @@ def filter_postmortems(queryset, filters):
         queryset = queryset.filter(
             pk__in=ContributingFactor.objects.filter(theme=filters["theme"]).values("postmortem_id")
         )
+    if filters.get("from") or filters.get("to"):
+        queryset = trends.incidents_between(queryset, filters.get("from"), filters.get("to"))
     for term in (filters.get("q") or "").split():
         queryset = queryset.filter(
             Q(title__icontains=term) | Q(summary__icontains=term) | Q(impact__icontains=term)
@@ -122,9 +126,11 @@ def _build_editor_forms(request, postmortem):
     form = PostMortemForm(data, instance=postmortem, user=request.user, kind=postmortem.kind)
     if postmortem.pk is None:
         teams = list(form.fields["team"].queryset[:2])
-        if len(teams) == 1:
-            form.initial.setdefault("team", teams[0].pk)
-        form.initial.setdefault("authors", [request.user.pk])
+        # The instance's empty values are already in `initial`, so set, don't setdefault.
+        if len(teams) == 1 and not form.initial.get("team"):
+            form.initial["team"] = teams[0].pk
+        if not form.initial.get("authors"):
+            form.initial["authors"] = [request.user.pk]
     team = postmortem.team if postmortem.team_id else None
     if data is not None and postmortem.pk is None and form.is_valid():
         team = form.cleaned_data["team"]
@@ -181,7 +187,13 @@ def _publish_review(action, postmortem, form, reasons):
     """Findings that block publishing until rewritten or acknowledged, or None."""
     if action != "publish":
         return None
-    unacknowledged = publishing.open_findings(postmortem, form.cleaned_data, {})
+    # One reason box per key: the same wording twice in a section is one acknowledgement, and two boxes
+    # sharing a name would make the browser send both, so a reason typed in the first would be lost.
+    unacknowledged, seen = [], set()
+    for item in publishing.open_findings(postmortem, form.cleaned_data, {}):
+        if item.key not in seen:
+            seen.add(item.key)
+            unacknowledged.append(item)
     if all(reasons.get(item.key, "").strip() for item in unacknowledged):
         return None
     return unacknowledged

@@ -44,6 +44,14 @@ def written(org):
     "/postmortems/{pk}/revisions/1/",
     "/themes/",
     "/settings/",
+    "/actions/",
+    "/actions/?status=overdue",
+    "/actions/?status=done&priority=low",
+    "/actions/mine/?status=all",
+    "/digest/",
+    "/trends/",
+    "/trends/?period=custom&from=2020-01-01&to=2020-03-31&kind=people",
+    "/?from=2020-01-01&to=2030-12-31",
 ])
 def test_page_has_no_serious_accessibility_violations(page, log_in, org, written, path):
     log_in(org.people.author)
