@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from postmortems import permissions
 from postmortems.forms import ThemeForm
-from postmortems.models import Team, Theme
+from postmortems.models import PostMortem, Team, Theme
 
 
 @login_required
@@ -16,7 +16,8 @@ def theme_list(request):
     themes = (
         Theme.objects.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
         .select_related("team")
-        .annotate(uses=Count("factors"))
+        # Only uses the reader may see: a count must not reveal restricted incidents.
+        .annotate(uses=Count("factors", filter=Q(factors__postmortem__in=PostMortem.objects.visible_to(request.user))))
         .order_by("team__name", "name")
     )
     lead_teams = Team.objects.filter(pk__in=permissions.lead_team_ids(request.user))
