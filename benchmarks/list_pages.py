@@ -1,4 +1,4 @@
-"""Benchmark: the post-mortem list at 10,000 post-mortems. Prints figures, asserts nothing.
+"""Benchmark: the main pages at 10,000 post-mortems. Prints figures, asserts nothing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/debrief_bench .venv/bin/python benchmarks/list_pages.py
 
@@ -82,7 +82,10 @@ def main():
     client.force_login(get_user_model().objects.get(username="bench-reader"))
     print(f"database: {connection.vendor}, post-mortems: {args.count}")
     with override_settings(DEBUG=True):
-        for url in ["/", "/?page=50", "/?kind=people", "/?q=pool", "/?status=published&severity=2", "/?page=400"]:
+        urls = ["/", "/?page=50", "/?kind=people", "/?q=pool", "/?status=published&severity=2", "/?page=400",
+                "/actions/", "/actions/?tab=all&page=20", "/actions/mine/", "/trends/", "/trends/?period=365",
+                "/digest/", "/themes/"]
+        for url in urls:
             median, worst, queries = time_page(client, url)
             print(f"{url:36} median {median:7.1f} ms   worst {worst:7.1f} ms   {queries} queries")
 

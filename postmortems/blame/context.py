@@ -11,9 +11,40 @@ _ABOUT_BLAME = re.compile(
     r"|light of hindsight|benefit of hindsight|the new view|the old view|reprimand\w*|punish\w*)\b"
     r"|\b(?:not|never|rarely|seldom|n't|nobody's|no one's|no-one's|without)\b[^.;]{0,30}\b(?:blam\w*|fault|culprit|scapegoat\w*)\b"
     r"|\b(?:instead of|rather than|not about|avoid|stop)\s+(?:\w+\s+){0,2}(?:blam\w*|finger-pointing|pointing fingers|asking who)"
-    r"|\b(?:blam\w*)\s+(?:the\s+)?(?:system|process|workflow|tool\w*|software|design|organi[sz]ation|ui|interface)\b",
+    r"|\b(?:blam\w*)\s+(?:the\s+)?(?:system|process|workflow|tool\w*|software|design|organi[sz]ation|ui|interface)\b"
+    # Setting a tempting judgement aside: "it's easy to say in hindsight that...",
+    # "it would be tempting to call this a rookie mistake; the better question is...".
+    r"|\b(?:easy|tempting|natural|convenient|unfair|wrong|lazy)\s+(?:for\s+\w+\s+)?to\s+(?:say|call|label|conclude|blame|write\s+(?:this|it)\s+off|dismiss|frame|judge|put\s+(?:this|it)\s+down|point\s+(?:at|to))\b"
+    r"|\b(?:the|a)\s+(?:more\s+)?(?:useful|better|real|right|wrong|interesting|harder)\s+question\b",
     re.IGNORECASE,
 )
+# An action that followed the documented procedure: the procedure, not the person, is the story.
+_FOLLOWED_PROCEDURE = re.compile(
+    r"\b(?:exactly|precisely|just)\s+(?:as\s+|what\s+)?(?:the\s+)?(?:\w+\s+){0,4}?(?:in|from|on)\s+(?:the|our)\s+(?:[\w-]+\s+)?"
+    r"(?:guide|runbook|playbook|checklist|procedure|instructions|docs|documentation|wiki|handbook|manual)\b"
+    r"|\b(?:as|exactly as|precisely as)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:documented|instructed|described|written|prescribed|specified|trained)\b"
+    r"|\b(?:following|per|according to|as per|in line with|(?<!had )(?<!have )(?<!not )followed)\s+(?:the\s+|our\s+)?(?:[\w-]+\s+)?"
+    r"(?:guide|runbook|playbook|checklist|procedure|instructions|docs|documentation|handbook|manual|process)\b"
+    r"|\b(?:normal|standard|usual|common|accepted|routine)\s+(?:practice|procedure)\b|\bas\s+usual\b",
+    re.IGNORECASE,
+)
+# A judgement someone feared or reported about themselves, not the writer's own:
+# "felt they would be seen as careless", "afraid of looking lazy".
+_PERCEIVED = re.compile(
+    r"\b(?:seen|viewed|perceived|regarded|thought of|labell?ed|branded|called|judged)\s+(?:as\s+)?(?:\w+\s+)?$"
+    r"|\b(?:afraid|scared|worried|fear|fearful|terrified|nervous)\s+(?:of\s+)?(?:being|looking|seeming|appearing)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def followed_procedure(text):
+    """True when the sentence says the action followed a documented procedure."""
+    return bool(_FOLLOWED_PROCEDURE.search(text))
+
+
+def is_perceived_judgement(sentence, position):
+    """True when the judgement at position is what someone feared being seen as."""
+    return bool(_PERCEIVED.search(sentence.text[max(0, position - 40):position]))
 # Universal, present-tense claims about people in general are not about this incident.
 _GENERIC_PEOPLE = re.compile(
     r"\b(?:everyone|everybody|anyone|anybody|humans|people|we all|all of us)\s+(?:\w+\s+)?(?:makes?|will|can|do|does|are|is|gets?)\b",

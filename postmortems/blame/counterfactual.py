@@ -1,4 +1,6 @@
 """Counterfactuals: what someone should, could or failed to have done."""
+import re
+
 from . import subjects
 from .context import is_about_blame
 from .lexicon import NEUTRAL_AFTER_NEGATION
@@ -16,23 +18,38 @@ followed read looked waited planned said mentioned
 """.split())
 # "should have been" + these describes a person's state of mind, not a passive.
 _STATE_AFTER_BEEN = frozenset("more less aware careful paying watching checking on alert clear vigilant ready".split())
+# Verbs of receiving news: "failed to hear about the change" is about the signal, not diligence.
+_RECEIPT_VERBS = frozenset("hear receive get learn find reach register arrive load".split())
+# Things people are expected to do: "X never escalated" is an omission when X is a person.
+_DUTY_VERBS = frozenset("""
+escalate escalated tell told inform informed write wrote document documented test tested check checked review reviewed
+read follow followed update updated reply replied respond responded answer answered page paged call called ask asked
+mention mentioned share shared hand handed pass passed notify notified warn warned flag flagged raise raised report
+reported verify verified confirm confirmed monitor monitored communicate communicated acknowledge acknowledged look
+looked open opened chase chased follow-up hand-off handover train trained onboard onboarded
+""".split())
 _MODAL_PERFECT = (
-    r"\b(?P<t>(?P<modal>should|ought|could)(?:n't|n’t|\s+not)?(?:\s+to)?(?:\s+\w+ly|\s+just|\s+at least|\s+also|\s+all)?"
+    r"\b(?P<t>(?P<modal>should|ought|could)(?:n't|n’t|\s+not|\s+never)?(?:\s+to)?(?:\s+\w+ly|\s+just|\s+at least|\s+also|\s+all)?"
     r"(?:\s+have|'ve|’ve)(?:\s+\w+ly)?\s+(?P<verb>[a-z][a-z-]*))\b(?:\s+(?P<next>[a-z]+))?"
 )
 
 
 def _judges_a_person(sentence, match):
     verb = match.group("verb").lower()
-    if verb in _HINDSIGHT_VERBS or is_about_blame(sentence.text):
-        return False
-    if _is_nominal_clause(sentence, match):
+    if is_about_blame(sentence.text) or _is_nominal_clause(sentence, match):
         return False
     kind = subject_of(sentence, match)
+    if verb in _HINDSIGHT_VERBS:
+        # "Should have known" belongs to the hindsight rules; "the SRE could have spotted it" is a counterfactual.
+        negated = re.search(r"n't|n’t|\bnot\b|\bnever\b", match.group("t"))
+        return match.group("modal").lower() == "could" and kind == subjects.PERSON and not negated
     if verb == "been":
         following = (match.group("next") or "").lower()
         return following in _STATE_AFTER_BEEN and kind in (subjects.PERSON, subjects.SELF)
     if match.group("modal").lower() == "could":
+        if re.search(r"n't|n’t|\bnot\b|\bnever\b", match.group("t")):
+            # "could not have spotted it" defends the person rather than judging them.
+            return False
         return verb in _PREVENTION_VERBS and kind in (subjects.PERSON, subjects.SELF)
     return kind != subjects.SYSTEM
 
@@ -48,7 +65,10 @@ def _suggest_omission(sentence, match):
 
 
 def _failed_by_person(sentence, match):
-    kind = subject_of(sentence, match)
+    if match.group("next").lower() in _RECEIPT_VERBS:
+        # "failed to hear about the change" describes a signal that never arrived.
+        return False
+    kind = subjects.agent_kind(sentence, trigger_span(match)[0])
     if match.group("verb").lower() == "failed":
         return kind in (subjects.PERSON, subjects.SELF) and not is_about_blame(sentence.text)
     return kind != subjects.SYSTEM
@@ -64,6 +84,9 @@ def _omission_by_person(sentence, match):
     if verb in NEUTRAL_AFTER_NEGATION or verb in ("be", "been", "do", "fire", "trigger", "run"):
         return False
     kind = subject_of(sentence, match)
+    if kind == subjects.UNKNOWN and verb in _DUTY_VERBS:
+        # "Lena never escalated...": a name the lexicon does not know, before a duty verb.
+        kind = subjects.agent_kind(sentence, trigger_span(match)[0])
     if kind == subjects.SELF:
         # "I didn't update the card" is self-blame; "we did not" is how a blameless write-up speaks.
         return _nearest_word(sentence, match) == "i" and not is_about_blame(sentence.text)
@@ -81,6 +104,16 @@ def _person_if_clause(sentence, match):
     return start >= 0 and kind in (subjects.PERSON,) and not is_about_blame(sentence.text)
 
 
+def _person_inverted_if(sentence, match):
+    """"Had the product lead asked the data team, ...": the subject before the first verb is a person."""
+    tokens = [t for t in sentence.tokens if match.start("t") <= t.start < match.end("t")][1:]
+    phrase, verb_index = subjects.subject_phrase(tokens)
+    if verb_index is None or not phrase:
+        return False
+    kind, _ = subjects.phrase_kind(sentence, phrase)
+    return kind == subjects.PERSON and not is_about_blame(sentence.text)
+
+
 def _not_system(sentence, match):
     return subject_of(sentence, match) != subjects.SYSTEM
 
@@ -94,7 +127,7 @@ RULES = [
     compile_rule(
         "failed_to", "counterfactual",
         "failed neglected neglects forgot forgets omitted refused",
-        r"\b(?P<t>(?P<verb>failed|neglected|neglects|forgot|forgets|omitted|refused)\s+to)\s+\w+",
+        r"\b(?P<t>(?P<verb>failed|neglected|neglects|forgot|forgets|omitted|refused)\s+to)\s+(?P<next>\w+)",
         _failed_by_person, _suggest_did_not,
     ),
     compile_rule(
@@ -114,7 +147,26 @@ RULES = [
     compile_rule(
         "bother", "counterfactual",
         "bothered thought cared took",
-        r"\b(?P<t>(?:nobody|no one|no-one|none of them|neither of them)\s+(?:even\s+)?(?:bothered|thought|cared|took the time))\b",
+        r"\b(?P<t>(?:nobody|no one|no-one|none of them|neither of them)(?:\s+(?!who\b|that\b)[\w'’-]+){0,5}?\s+(?:even\s+)?(?:bothered|thought to|cared|took the time))\b",
+    ),
+    compile_rule(
+        "bother", "counterfactual",
+        "nobody one none neither",
+        # "Nobody on the data team checked...": a duty nobody performed. Not in a relative
+        # clause ("a mailbox that nobody checked" describes the mailbox).
+        r"(?<!that )(?<!which )\b(?P<t>(?:nobody|no one|no-one|none of them|neither of them)(?:\s+(?!who\b|that\b|was\b|were\b|had\b|could\b|would\b)[\w'’-]+){0,4}?"
+        r"\s+(?:ever\s+|even\s+|actually\s+)?(?P<verb>checked|tested|reviewed|escalated|documented|told|updated|verified|read|wrote|asked"
+        r"|raised|flagged|warned|informed|followed|replied|responded|answered|chased|confirmed|looked))\b",
+        lambda sentence, match: not is_about_blame(sentence.text),
+    ),
+    compile_rule(
+        "did_not", "counterfactual",
+        "chose decided opted elected point once",
+        # "The developer chose not to run the tests", "at no point did the lead ask..."
+        r"\b(?P<t>(?:chose|decided|opted|elected)\s+not\s+to\s+\w+)"
+        r"|\b(?P<inv>(?:at no point|not once|never once)\s+(?:did|had|was|were)\s+(?P<who>(?:[\w'’-]+\s+){1,4}?)(?:\w+ly\s+)?(?:[a-z]+))\b",
+        lambda sentence, match: _not_system(sentence, match) if match.group("t") else
+        (subjects.names_a_person(sentence, match.group("who")) and not is_about_blame(sentence.text)),
     ),
     compile_rule(
         "instead_of", "counterfactual",
@@ -125,8 +177,8 @@ RULES = [
     compile_rule(
         "if_had", "counterfactual",
         "had",
-        r"(?:^|[,;]\s*)(?P<t>had\s+(?P<subject>[\w'’-]+(?:\s+[\w'’-]+)?)\s+(?:only\s+|just\s+|simply\s+)?[a-z]+ed)\b",
-        _person_if_clause,
+        r"(?:^|[,;]\s*)(?P<t>had\s+[^,;.]{3,60}?)(?=\s*,[^.]*\b(?:would|could|might|wouldn't|couldn't)\b)",
+        _person_inverted_if,
     ),
     compile_rule(
         "if_had", "counterfactual",

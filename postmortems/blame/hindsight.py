@@ -8,7 +8,7 @@ from .rules import all_of, clause_of, compile_rule, not_negated, subject_of, tri
 
 _EVALUATIVE = re.compile(
     r"\b(?:obvious\w*|clear\w*|trivial|easy|simple|should|could|ought|predictable|foreseeable"
-    r"|warning|signs?|known|any|wrong|mistake|error)\b",
+    r"|warning|signs?|known|any(?!\s+of\s+us)|wrong|mistake|error)\b",
     re.IGNORECASE,
 )
 _JUDGED = re.compile(
@@ -49,6 +49,17 @@ def _drop(sentence, match):
     return (
         f"{without_trigger(sentence, start, end)} — then add what was visible at the time and what competed for attention."
     )
+
+
+def _someone_generic(sentence, match):
+    """The "anyone"/"any X"/"even a Y" of the phrase stands for a person, not a tool or a check."""
+    who = match.group("who")
+    if who.lower().startswith(("every", "anyone", "anybody", "any fool", "any child", "a ")):
+        return True
+    return subjects.names_a_person(sentence, who) or bool(_NOVICE.search(who))
+
+
+_NOVICE = re.compile(r"\b(?:junior|intern|trainee|beginner|novice|newbie|child|kid|toddler|grandmother|grandma|layperson|student)s?\b", re.IGNORECASE)
 
 
 def _not_about_blame(sentence, match):
@@ -95,10 +106,12 @@ RULES = [
     ),
     compile_rule(
         "everyone_knows", "hindsight",
-        "everyone everybody anyone anybody fool child",
-        r"\b(?P<t>(?:every(?:one|body)|any(?:one|body)|any fool|any child|a child)\s+(?:\w+\s+){0,3}?"
-        r"(?:knows|knew|could have (?:seen|told|predicted)|would have (?:seen|known|caught|spotted)|can see|could see|should know))\b",
-        _not_about_blame,
+        "everyone everybody anyone anybody any fool child",
+        r"\b(?P<t>(?P<who>every(?:one|body)|any(?:one|body)|any fool|any child|a child|a\s+(?:\w+-year-old|kid|toddler|monkey|chimp)"
+        r"|any\s+(?:of\s+(?:the|our|us|them)\s+)?(?:[\w-]+\s+)?[\w-]+)\s+(?:[\w'’-]+\s+){0,4}?"
+        r"(?:knows|knew|could have (?:seen|told|predicted|spotted|noticed)|can see|could see|should know"
+        r"|could have (?:caught|found|fixed|done) (?:it|this|that)|(?:would have|would've) (?:seen|known|caught|spotted|noticed|told|flagged|realised|realized|recogni[sz]ed|questioned|predicted|stopped|guessed)))\b",
+        all_of(_not_about_blame, not_negated, _someone_generic),
     ),
     compile_rule(
         "easy_to_see", "hindsight",
@@ -134,17 +147,59 @@ RULES = [
     ),
     compile_rule(
         "saw_it_coming", "hindsight",
-        "bound destined going matter inevitable avoidable preventable",
-        r"\b(?P<t>(?:was|were) (?:always |just )?(?:bound|destined|going) to (?:happen|fail|break)"
+        "bound destined going matter inevitable avoidable preventable waiting staring",
+        r"\b(?P<t>(?:was|were) (?:always |just )?(?:bound|destined|going) to (?:happen|fail|break|end badly|go wrong|blow up|end in tears)"
+        r"|(?:disaster|accident|outage|incident|failure|breach|mess)\s+waiting\s+to\s+happen"
+        r"|staring\s+(?:us|them|him|her|everyone|everybody|you)\s+(?:right\s+)?in\s+the\s+face"
         r"|(?:was|were) (?:only|just) a matter of time|(?:was|were) (?:entirely |completely )?(?:inevitable|avoidable|preventable))\b",
         all_of(_not_about_blame, not_negated),
     ),
     compile_rule(
         "simple_check", "hindsight",
         "would could might",
-        r"\b(?P<t>(?:a|one|any)\s+(?:simple|quick|single|basic|five-minute|one-line|cursory|quick)\s+(?:[\w-]+\s+)?"
+        r"\b(?P<t>(?:a|one|any)\s+(?:simple|quick|single|basic|five-minute|one-line|cursory|quick)\s+(?:[\w'’-]+\s+){0,4}?"
         r"(?:would|could|might)\s+have\s+(?:caught|prevented|avoided|stopped|shown|revealed|saved|flagged|spotted))\b",
         _not_about_blame,
+    ),
+    compile_rule(
+        "doesnt_take", "hindsight",
+        "need needed take takes took have be",
+        # "you didn't need to be a psychologist to see", "you'd have to be blind to miss it"
+        r"\b(?P<t>(?:(?:need|needed|have|had|take|takes|took|require|required)\s+(?:to\s+be\s+)?(?:a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+"
+        r"|(?:have|had|need|needed)\s+to\s+be\s+(?:\w+\s+)?(?:blind|asleep|deaf|dense|oblivious|stupid|clueless))"
+        r"\s+(?:not\s+)?to\s+(?:see|spot|tell|know|notice|miss|overlook|realise|realize|predict|foresee|figure|work out|understand|recogni[sz]e))\b",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "competent", "hindsight",
+        "even",
+        # "even a first-week junior would have recognised it"
+        r"\b(?P<t>even\s+(?:a|an|the|my|our|your)\s+(?P<who>(?:[\w'’-]+\s+){0,4}?[\w'’-]+))"
+        r"\s+(?:would|could|should|can|will|knows?|would've|could've)\b",
+        all_of(_not_about_blame, _someone_generic),
+    ),
+    compile_rule(
+        "competent", "hindsight",
+        "sense brain clue half ounce shred modicum eyes",
+        # "nobody with any sense", "anyone with half a brain"
+        r"\b(?P<t>(?:nobody|no one|no-one|anyone|anybody|someone|somebody|everyone|any\s+\w+|nobody\s+\w+)\s+with\s+"
+        r"(?:any|a shred of|half a|an ounce of|a modicum of|a grain of|even basic|basic|a bit of|some|a pair of|working)\s+(?:common\s+)?(?:sense|brain|clue|judge?ment|experience|eyes))\b",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "how",
+        # "How nobody noticed this for a week is beyond me."
+        r"(?:^|[,;:]\s*|\b(?:know|see|understand|explain|wonder)\s+)(?P<t>how\s+(?:nobody|no one|no-one|anyone|anybody|they|he|she|the\s+[\w-]+)\s+(?:could\s+have\s+|could\s+|managed\s+to\s+)?"
+        r"(?:missed|noticed|saw|caught|spotted|overlooked|ignored|didn't|did not|failed))\b",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "of_course", "hindsight",
+        "course predictably unsurprisingly needless expected sure",
+        # "of course the hand-off failed": the outcome presented as inevitable.
+        r"\b(?P<t>of course|predictably|unsurprisingly|needless to say|as expected|sure enough)\b(?=[^.;]{0,60}\b(?:failed|broke|went wrong|went down|fell over|blew up|collapsed|crashed|missed|slipped|happened|stalled|leaked|didn't|did not|wasn't|never)\b)",
+        all_of(_not_about_blame, not_negated),
     ),
     compile_rule("no_brainer", "hindsight", "brainer common", r"\b(?P<t>no-brainer|no brainer|common sense)\b", all_of(_not_about_blame, not_negated)),
     compile_rule(

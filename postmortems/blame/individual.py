@@ -1,7 +1,10 @@
 """Individual blame: a named or singled-out person presented as the cause."""
+import re
+
 from . import subjects
-from .context import is_about_blame, is_negated
-from .rules import compile_rule, noun_phrase_kind, subject_of
+from .context import followed_procedure, is_about_blame, is_negated
+from .lexicon import FILLER, ORGANISATIONS as _ORGANISATIONS
+from .rules import compile_rule, noun_phrase_kind, trigger_span
 
 _ROLE_HINT = "Refer to the role rather than the person, and describe the conditions: what made this action reasonable at the time, and what let it cause harm?"
 # Gerunds after "without" that describe missing knowledge, not a skipped step.
@@ -29,7 +32,133 @@ def _agent_is_person(sentence, match):
 
 
 def _person_not_self(sentence, match):
-    return subject_of(sentence, match) == subjects.PERSON and not is_about_blame(sentence.text)
+    return subjects.strict_agent_kind(sentence, trigger_span(match)[0])[0] == subjects.PERSON and _blames(sentence)
+
+
+def _blames(sentence):
+    """Not a discussion of blame, and not an account of someone following the documented procedure."""
+    return not is_about_blame(sentence.text) and not followed_procedure(sentence.text)
+
+
+def _agent_kind(sentence, position):
+    return subjects.agent_kind(sentence, position)
+
+
+def _person_acts(sentence, match):
+    """A person (not the writer's team, not a system, not an outside organisation) does the harmful act."""
+    start = trigger_span(match)[0]
+    if is_negated(sentence, start) or not _blames(sentence):
+        return False
+    before = [t for t in sentence.tokens_before(start) if t.lower not in FILLER and not t.lower.endswith("ly")]
+    if before and before[-1].lower in _ORGANISATIONS:
+        return False
+    return _agent_kind(sentence, start) == subjects.PERSON
+
+
+def _possessor_is_person(sentence, position):
+    """"Farid's change knocked...", "the contractor's script wiped...": the thing acting belongs to a person."""
+    before = sentence.tokens_before(position)
+    words = [t for t in before if t.lower not in FILLER and not t.lower.endswith("ly")][-4:]
+    for token in reversed(words):
+        if not token.text[0].isalpha() or token.lower in _NP_BREAKS:
+            return False
+        if token.lower in ("his", "her", "their"):
+            return True
+        if token.lower.endswith(("'s", "’s")):
+            if token.lower[:-2] in _ORGANISATIONS:
+                return False
+            return subjects.classify_word(token, token is sentence.tokens[0]) == subjects.PERSON
+    return False
+
+
+def _destroys(sentence, match):
+    """A destructive act whose subject is a person or a person's artefact, not done as a remedy or per procedure."""
+    start = match.start("verb")
+    if is_negated(sentence, start) or not _blames(sentence) or _REMEDIAL_PURPOSE.search(sentence.text, start):
+        return False
+    before = [t for t in sentence.tokens_before(start) if not t.lower.endswith("ly")]
+    if before and before[-1].lower in _NOT_ACTIVE_PAST:
+        # "they were deleted", "the overloaded master": a passive or an adjective, not an act.
+        return False
+    kind, owned = subjects.strict_agent_kind(sentence, start)
+    return kind == subjects.PERSON or owned or _possessor_is_person(sentence, start)
+
+
+def _person_acts_in_frame(sentence, match):
+    """The verb after a causal frame ("because", "the moment", "until") has a person as its subject."""
+    if not _blames(sentence) or is_negated(sentence, match.start("verb")):
+        return False
+    verb = match.group("verb").lower()
+    if verb in _REMEDIES or verb in _INNOCENT_VERBS:
+        return False
+    return _agent_kind(sentence, match.start("verb")) == subjects.PERSON
+
+
+def _passive_person_agent(sentence, match):
+    """"was pushed out by Dmitri": harmful participles always, neutral ones when harm or a skipped step follows."""
+    if not _blames(sentence) or is_negated(sentence, match.start()):
+        return False
+    if noun_phrase_kind(sentence, match.start("who")) != subjects.PERSON:
+        return False
+    participle = match.group("verb").lower()
+    if participle in _HARMFUL_PARTICIPLES:
+        return True
+    return bool(_HARM_FOLLOWS.search(sentence.text, match.end()))
+
+
+def _person_act_then_harm(sentence, match):
+    """The main clause has a person (or a person's change) acting, and the harm follows in the same sentence.
+
+    "The on-call engineer restarted all three brokers at once, and the cluster lost
+    quorum" tells the outcome as that person's doing. Perception, reporting and
+    repair verbs ("noticed", "reported", "restored") are not acts that cause harm.
+    """
+    if not _blames(sentence):
+        return False
+    kind, owned, verb_index = subjects.main_clause(sentence)
+    if verb_index is None or not (kind == subjects.PERSON or owned):
+        return False
+    tokens = sentence.tokens
+    verb = tokens[verb_index]
+    if verb.start >= match.start() or is_negated(sentence, verb.start + 1, window=2):
+        return False
+    if _SEPARATE_CLAUSE.search(sentence.text, verb.end, match.start()):
+        # "...while checkout was timing out", "...; the outage came from": not told as a consequence.
+        return False
+    word = verb.lower
+    if word in _AUXILIARIES:
+        following = tokens[verb_index + 1] if verb_index + 1 < len(tokens) else None
+        if following is None or following.lower in _AUXILIARIES or not subjects.is_verb_like(following.lower, "x"):
+            return False
+        if word in ("was", "were", "is", "are"):
+            return False  # a passive: the subject is what was acted on
+        word = following.lower
+    if word in _INNOCENT_VERBS or word.endswith("n't") or word in ("never", "not"):
+        return False
+    return not _REMEDIAL_PURPOSE.search(sentence.text) and not _explained_by_system(sentence)
+
+
+def _explained_by_system(sentence):
+    """"..., because the runbook predated the new layout": the writer gives a systemic reason."""
+    for found in _BECAUSE.finditer(sentence.text):
+        if noun_phrase_kind(sentence, found.end()) != subjects.PERSON:
+            return True
+    return False
+
+
+def _cleft_person(sentence, match):
+    """"It was the contractor's cron job that filled the disk": a person put in focus as the source."""
+    if not _blames(sentence) or is_negated(sentence, match.start()):
+        return False
+    focus = sentence.text[match.start("focus"):match.end("focus")]
+    return subjects.names_a_person(sentence, focus)
+
+
+def _owner_is_person_loose(sentence, match):
+    token = next((t for t in sentence.tokens if t.start == match.start("owner")), None)
+    if token is None or not _blames(sentence) or token.lower[:-2] in _ORGANISATIONS:
+        return False
+    return subjects.classify_word(token, is_first_word=token is sentence.tokens[0]) == subjects.PERSON
 
 
 def _skipped_step_by_person(sentence, match):
@@ -37,19 +166,135 @@ def _skipped_step_by_person(sentence, match):
     if what in _KNOWLEDGE_GERUNDS or not (what.endswith("ing") or what in _SKIPPED_STEPS):
         return False
     before = sentence.tokens_before(match.start())
+    if _PASSIVE_BY_PERSON.search(sentence.text, 0, match.start()):
+        # "was pushed out by Dmitri without review": the agent after "by" skipped the step.
+        agent = _PASSIVE_BY_PERSON.search(sentence.text, 0, match.start())
+        if noun_phrase_kind(sentence, agent.start("who")) == subjects.PERSON:
+            return not is_about_blame(sentence.text)
     first = next((i for i, t in enumerate(before) if t.text[0].isalpha()), -1)
     for index, token in enumerate(before):
         kind = subjects.classify_word(token, index == first)
         if kind == subjects.PERSON:
             return not is_about_blame(sentence.text)
         if kind in (subjects.SYSTEM, subjects.SELF):
-            return False
-    return False
+            break
+    # "Kofi rotated the database password without telling...": the clause's subject, not its object.
+    kind, owned = subjects.clause_subject(sentence, match.start())
+    return kind == subjects.PERSON and _blames(sentence)
 
 
 def _role_suggestion(sentence, match):
     return _ROLE_HINT
 
+
+# Operational actions that are harmless on their own but blame the actor when they are put
+# forward as the cause ("because Jordan pasted...", "the moment Tomasz force-pushed...").
+_ACTIONS = (
+    r"pushed|force-pushed|force pushed|deployed|merged|ran|re-ran|reran|executed|pasted|typed|touched|changed|edited|modified"
+    r"|applied|committed|clicked|enabled|disabled|removed|deleted|dropped|turned|switched|shut|unplugged|pulled|updated|upgraded"
+    r"|copied|reused|shipped|released|launched|approved|skipped|forgot|ignored|missed|left|lost|misconfigured|overwrote|renamed"
+    r"|moved|installed|uninstalled|killed|truncated|wiped|tweaked|fiddled|hardcoded|hard-coded|flipped|toggled|silenced|muted"
+    r"|cancell?ed|bypassed|overrode|rebooted|restarted|rewrote|reassigned|archived|closed|sent|shared|leaked|exposed|kicked|triggered"
+    r"|decided|chose|opted|signed|dismissed|brushed|waved|shrugged|sat|mistyped|fat-fingered|botched|broke|messed|screwed"
+    r"|flushed|purged|reset|cleared|revoked|rotated|scaled|drained|resized|migrated|imported|uploaded|forwarded"
+)
+_REMEDIES = frozenset("reverted restored fixed mitigated resolved recovered paged escalated noticed spotted caught".split())
+_CAUSAL_FRAME = (
+    r"because|since|the moment|the minute|the second|the instant|as soon as|right after|shortly after|just after|soon after"
+    r"|(?:moments|seconds|minutes|hours|days)\s+after"
+    r"|(?:fine|stable|healthy|working|worked|normal|ok|okay|smooth(?:ly)?|green|quiet|calm|good|great|perfect(?:ly)?)\s+until"
+    r"|(?:started|began|broke|failed|went down|went wrong|crashed|happened|occurred|spiked|stopped working|degraded|fell over)"
+    r"\s+(?:[\w-]+\s+){0,3}?(?:when|after|once)"
+)
+# Acts that do harm whoever's hands they are in: with a person as subject they make the story about that person.
+_HARMFUL_ACTS = (
+    r"silenced|muted|snoozed|dismissed|disregarded|brushed\s+(?:off|aside)|waved\s+(?:off|away|through)|shrugged\s+off"
+    r"|overrode|overruled|knocked\s+(?:[\w-]+\s+){0,4}?(?:over|out)|force(?:-|\s+)?pushed(?!\s+(?:to|onto)\s+(?:his|her|their|a)\s+(?:own|personal|private|feature))"
+    r"|lost\s+(?:track\s+of|the|a|an|his|her|their|all|every)|leaked|corrupted|clobbered|trashed|hard-?coded|blew\s+away"
+    r"|stonewalled|sidelined|undermined|ghosted|cancell?ed|vetoed|talked\s+over|shot\s+down|rubber-?stamped|rubber\s+stamped"
+    r"|slept\s+through|held\s+up|waved\s+(?:[\w-]+\s+){1,3}?(?:through|off|away)|brushed\s+(?:[\w-]+\s+){1,3}?(?:off|aside)"
+    r"|committed\s+(?:[\w-]+\s+){0,3}?(?:keys?|credentials|secrets?|passwords?|tokens?)"
+    r"|made\s+(?:a|an|the\s+same|another|yet\s+another)\s+(?:[\w-]+\s+)?(?:mistake|error|blunder|misjudge?ment|bad\s+call|wrong\s+call)"
+    r"|against\s+(?:[\w'’-]+\s+){0,2}?(?:advice|recommendations?|objections|wishes|guidance|policy|freeze|rules)"
+    r"|(?:introduced|shipped|pushed|merged|committed|wrote|deployed|caused)\s+(?:the|a|an|this|that)\s+(?:[\w-]+\s+)?(?:bug|regression|defect|breakage|outage|incident)"
+    r"|instead\s+of\s+(?:the\s+)?(?:staging|test|testing|dev|development|sandbox|canary|replica|secondary)\b"
+    r"|misread|misjudged|misdiagnosed|misinterpreted|misunderstood|misrouted|mislabell?ed|misfiled"
+    r"|(?:disabled|turned\s+off|switched\s+off|removed|bypassed|commented\s+out|skipped)\s+(?:the|an?|all|every|our)\s+(?:[\w-]+\s+)?"
+    r"(?:alerts?|alarms?|monitors?|monitoring|checks?|tests?|guards?|guardrails?|safeguards?|safety|backups?|canary|validation|pager|paging|notifications?|approvals?|reviews?)\b"
+    r"|(?:deployed|merged|approved|pushed|shipped|released|ran|applied)\s+(?:(?:it|this|that|the\s+[\w-]+)\s+)?(?:to\s+(?:production|prod)\s+)?"
+    r"(?:himself|herself|themselves|on\s+(?:his|her|their)\s+own|alone|solo|single-handedly)"
+    r"|by\s+(?:mistake|accident)|in\s+error"
+    r"|took\s+(?:\w+\s+){1,2}?(?:minutes|hours|days|weeks)\s+to\s+(?:even\s+)?(?:acknowledge|answer|respond|reply|open|look|notice|escalate|react|join|read|check)"
+)
+_PARTICIPLES = (
+    r"pushed|force-pushed|deployed|merged|run|executed|pasted|typed|changed|edited|modified|applied|committed|enabled|disabled"
+    r"|removed|deleted|dropped|turned|switched|shut|unplugged|pulled|overwritten|wiped|silenced|muted|dismissed|ignored"
+    r"|cancell?ed|lost|broken|introduced|misconfigured|approved|shipped|released|launched|skipped|missed|overlooked|overridden"
+    r"|overruled|bypassed|killed|truncated|rebooted|restarted|corrupted|leaked|hard-?coded|botched|mistyped|forgotten|brushed|waved"
+    r"|inflicted|self-inflicted"
+)
+_HARMFUL_PARTICIPLES = frozenset(
+    "overwritten wiped silenced muted dismissed ignored lost broken misconfigured skipped missed overlooked overridden overruled "
+    "bypassed corrupted leaked botched mistyped forgotten brushed waved inflicted self-inflicted".split()
+)
+# What follows a neutral passive when it is told as the cause: harm, or a step skipped.
+_HARM_FOLLOWS = re.compile(
+    r"\b(?:without|wrong|locking|breaking|taking|causing|knocking|wiping|deleting|triggering|bringing|corrupting|crashing"
+    r"|killing|filling|exposing|leaking|overwriting|despite|unreviewed|untested|against\s+(?:advice|policy|the\s+advice))\b"
+    r"|\b(?:which|and|that)\s+(?:then\s+)?(?:broke|caused|took|brought|knocked|wiped|deleted|locked|corrupted|crashed|triggered|filled|exposed|leaked)\b",
+    re.IGNORECASE,
+)
+_CLEFT_VERBS = (
+    r"filled|broke|caused|knocked|took|brought|deleted|dropped|wiped|pushed|deployed|merged|ran|crashed|triggered|started"
+    r"|overloaded|locked|corrupted|leaked|killed|lost|missed|ignored|forgot|skipped|introduced|exposed|overwrote|set off|kicked off"
+)
+
+_PASSIVE_BY_PERSON = re.compile(
+    r"\b(?:was|were|got|been)\s+(?:\w+ly\s+)?\w+(?:\s+(?:out|in|through|over|up|off|down))?\s+by\s+(?:(?:a|an|the|one|some)\s+)?(?P<who>[\w'’-]+)",
+    re.IGNORECASE,
+)
+_SEPARATE_CLAUSE = re.compile(
+    r"[;:—–]|\b(?:while|when|whenever|before|after|until|during|since|(?<!at )once|because|as|though|although|but|yet|that|which|who)\b",
+    re.IGNORECASE,
+)
+_BECAUSE = re.compile(r"\b(?:because|since|as|due to|given that)\s+(?:of\s+)?", re.IGNORECASE)
+_AUXILIARIES = frozenset("was were is are had has have did does do would could should will can may might must".split())
+# Verbs of noticing, reporting, repairing and trying: a person doing these is not causing the harm named later.
+_INNOCENT_VERBS = frozenset("""
+noticed saw spotted reported escalated paged fixed reverted rolled restored warned flagged asked said told declared
+investigated joined acknowledged found discovered detected identified confirmed mitigated resolved recovered called
+posted led coordinated handled raised predicted documented explained described tried attempted worked helped suggested
+proposed recommended received got heard learned learnt knew thought felt expected assumed believed realised realized
+was were is are had has became become arrived started began stayed waited watched monitored checked looked
+opened wrote followed answered responded replied contacted notified emailed messaged pinged alerted traced diagnosed
+reminded noted stated mentioned argued pointed relayed shared presented summarised summarized agreed
+""".split())
+# Outcomes that make a sentence a story of damage.
+_HARM_OUTCOME = (
+    r"lost\s+(?:quorum|data|the|all|every|customers?|orders|\w+\s+(?:hours|days|minutes|weeks)\s+of)"
+    r"|went\s+(?:down|dark|red|offline|blank|wrong)|took\s+(?:[\w-]+\s+){0,3}?(?:down|offline)|broke|broken|crashed|corrupted"
+    r"|emptied|wiped|locked\s+(?:[\w-]+\s+){0,3}?out|cut\s+(?:[\w-]+\s+){0,4}?(?:off|out)|cut\s+off|knocked\s+(?:[\w-]+\s+){0,3}?(?:over|out)"
+    r"|brought\s+(?:[\w-]+\s+){0,3}?down|fell\s+over|timing\s+out|timed\s+out|started\s+(?:failing|erroring|timing|returning\s+errors)"
+    r"|turned\s+(?:a|the)\s+[\w-]+\s+into|(?:errors?|failures?|latency)\s+(?:spiked|soared|climbed|rose|tripled|doubled|jumped)"
+    r"|stopped\s+(?:working|responding)|burned\s+out|quit|resigned|walked\s+out"
+)
+_NOT_ACTIVE_PAST = frozenset("was were be been being is are am get gets got getting the a an this that these those its".split())
+_NP_BREAKS = frozenset("and or but so because when after that which who while until since , ; : ( ) — –".split())
+# Destructive acts: with a person (or a person's change or script) as the subject they name the culprit.
+_DESTRUCTIVE = (
+    r"wiped|deleted|dropped\s+(?:the|a|an|all|every|several|two|three|production|prod|live|customer|our)|truncated|overwrote"
+    r"|destroyed|erased|purged|nuked|broke|corrupted|clobbered|trashed|locked\s+(?:the|every|all|everyone|everybody|users|customers|out)"
+    r"|knocked\s+(?:[\w-]+\s+){0,3}?(?:over|out)|took\s+(?:[\w-]+\s+){0,3}?(?:down|offline)|brought\s+(?:[\w-]+\s+){0,3}?down"
+    r"|crashed\s+(?:the|a|an|every|all|our|production|prod)|filled\s+(?:up\s+)?(?:the|a|an|every|all)|flooded|overloaded|hammered"
+    r"|exhausted|blew\s+away|leaked|exposed|cost\s+(?:us|the|our|them|him|her|everyone)|emptied|cut\s+(?:[\w-]+\s+){0,4}?off"
+    r"|turned\s+(?:a|the)\s+[\w-]+\s+into"
+)
+# Harm done as a deliberate remedy, or as a planned step, is not blame.
+_REMEDIAL_PURPOSE = re.compile(
+    r"\b(?:to|so as to|in order to)\s+(?:stop|mitigate|recover|restore|free|unblock|contain|limit|relieve|shed|drain|protect|save the|stem|end|halt)\b"
+    r"|\bas\s+(?:planned|scheduled|agreed|intended|part of)\b|\bon purpose to\b",
+    re.IGNORECASE,
+)
 
 # Junior or outside roles singled out as the actor of a risky step.
 _SINGLED_OUT = r"(?:intern|hire|junior|trainee|contractor|temp|newbie|new guy|new (?:engineer|developer|admin|starter))"
@@ -62,14 +307,15 @@ RULES = [
     compile_rule(
         "singled_out", "individual_blame",
         "pushed ran deployed merged executed applied changed deleted dropped restarted rebooted shut turned clicked typed committed released modified edited removed killed upgraded rolled truncated disabled unplugged used",
-        rf"\b{_SINGLED_OUT}s?\s+(?:\w+ly\s+)?(?P<t>{_RISKY_ACTIONS})\b",
-        lambda sentence, match: not is_about_blame(sentence.text), _role_suggestion,
+        rf"\b{_SINGLED_OUT}s?\s+(?:(?:dev|devs|engineer|engineers|admin|admins|developer|sre|analyst|staffer)\s+)?(?:\w+ly\s+)?(?P<t>{_RISKY_ACTIONS})\b",
+        lambda sentence, match: _blames(sentence), _role_suggestion,
     ),
     compile_rule(
         "possessive_fault", "individual_blame",
-        "fault mistake error screw blunder oversight negligence carelessness doing",
+        "fault mistake error screw blunder oversight negligence carelessness doing typo misconfiguration slip lapse goof misstep gaffe fumble bad",
         r"\b(?P<t>(?P<owner>[A-Za-z][\w-]*(?:'s|’s)|his|her|their|your)\s+(?:own\s+)?"
-        r"(?:fault|mistake|error|screw-?up|blunder|oversight|negligence|carelessness|doing))\b"
+        r"(?:fault|mistake|error|screw-?up|blunder|oversight|negligence|carelessness|doing|typo|typos|misconfiguration|slip|slip-up"
+        r"|lapse|goof|misstep|gaffe|fumble|bad\s+(?:merge|push|deploy|change|commit|call|decision|command)))\b"
         r"(?!\s+(?:budget|rate|rates|handling|message|messages|log|logs|page|path|code|codes|count))",
         _owner_is_person, _role_suggestion,
     ),
@@ -77,14 +323,16 @@ RULES = [
         "caused_by_person", "individual_blame",
         "caused triggered started brought taken shut switched turned deleted dropped broken wiped removed unplugged",
         r"\b(?P<t>(?:caused|triggered|started|brought about|brought down|taken down|shut down|switched off|turned off"
-        r"|deleted|dropped|broken|wiped|removed|unplugged)\s+(?:accidentally\s+|mistakenly\s+)?by)\s+(?:a|an|the|one|some|our|their|his|her)?\s*(?P<who>[\w'’-]+)",
+        r"|deleted|dropped|broken|wiped|removed|unplugged)\s+(?:accidentally\s+|mistakenly\s+)?by)\s+(?:(?:a|an|the|one|some|our|their|his|her)\s+)?(?P<who>[\w'’-]+)",
         _agent_is_person, _role_suggestion,
     ),
     compile_rule(
         "caused_by_person", "individual_blame",
-        "due because thanks blamed attributed traced fault result caused",
-        r"\b(?P<t>(?:due to|because of|thanks to|blamed on|attributed to|traced (?:back )?to|the fault of|result of|caused by)\s+"
-        r"(?:a|an|the|one|some|our|their|his|her)?)\s*(?P<who>[\w'’-]+)",
+        "due because thanks blamed attributed traced traces trace fault result caused comes came boils boiled lies lay rests rested falls fell down started starts began begins",
+        r"\b(?P<t>(?:due to|because of|thanks to|blamed on|attributed to|trac(?:ed|es|e) (?:back )?to|the fault of|result of|caused by"
+        r"|(?:comes|came|boils|boiled) down to|(?:is|was|are|were) (?:all |entirely |largely )?down to|(?:started|starts|began|begins) with"
+    r"|(?:lies|lay|rests|rested) (?:squarely |solely )?with|(?:falls|fell) (?:squarely )?on)\s+"
+        r"(?:(?:a|an|the|one|some|our|their|his|her)\s+)?)(?P<who>[\w'’-]+)",
         _agent_is_person, _role_suggestion,
     ),
     compile_rule(
@@ -95,9 +343,29 @@ RULES = [
         _person_not_self, _role_suggestion,
     ),
     compile_rule(
+        "caused_by_person", "individual_blame",
+        "outage incident failure mess blame fault responsibility this that loss",
+        # "This outage is on Piotr", "the blame for this sits with the platform lead".
+        r"\b(?:outage|incident|failure|mess|blame|fault|responsibility|this|that|loss|breach|delay)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?P<t>(?:is|was|lies|lay|sits|sat|rests|rested|falls|fell)\s+(?:squarely\s+|entirely\s+|solely\s+|firmly\s+)?(?:on|with))"
+        r"\s+(?:(?:a|an|the|one|some|their|his|her)\s+)?(?P<who>[\w'’-]+)(?!\s+(?:hold|track|schedule|time|call|leave|site|the\s+agenda))",
+        _agent_is_person, _role_suggestion,
+    ),
+    compile_rule(
+        "caused_by_person", "individual_blame",
+        "after following since because within",
+        # "After Raj's deploy, checkout errors tripled."
+        r"\b(?:after|following|since|because of|with|within\s+(?:\w+\s+)?(?:seconds|minutes|hours|moments)\s+of)\s+(?P<t>(?P<owner>[A-Za-z][\w-]*(?:'s|’s)|his|her|their)\s+(?:[\w-]+\s+)?"
+        r"(?:deploy|deployment|change|push|merge|commit|release|migration|script|edit|update|typo|command|rollout|config))\b"
+        r"(?=.*\b(?:errors?|broke|broken|failed|failing|crashed|down|outage|tripled|doubled|spiked|lost|stopped|went|fell|corrupt\w*|locked|timing|timed|red)\b)",
+        lambda sentence, match: match.group("owner").lower() in ("his", "her", "their") or _owner_is_person_loose(sentence, match),
+        _role_suggestion,
+    ),
+    compile_rule(
         "to_blame", "individual_blame",
-        "reason",
-        r"\b(?:is|was|were|are)\s+(?P<t>the (?:main |only |sole |real |whole )?reason)\b",
+        "reason why",
+        r"\b(?:is|was|were|are)\s+(?P<t>the (?:main |only |sole |real |whole )?reason|(?:the (?:main |only |sole |real |whole )?reason )?why)\b"
+        r"(?!\s+(?:is|was)\b)",
         _person_not_self, _role_suggestion,
     ),
     compile_rule(
@@ -113,6 +381,15 @@ RULES = [
         "fingered blamed scapegoated singled held",
         r"\b(?P<t>fingered|blamed|scapegoated|singled out|held responsible)\s+(?:for|as)\b",
         _person_not_self, _role_suggestion,
+    ),
+    compile_rule(
+        "fingered", "individual_blame",
+        "held accountable answer fired disciplined",
+        # "The person who ran the script should be held accountable."
+        r"\b(?:should|must|will|needs? to|ought to|has to|have to)\s+(?:be\s+)?(?P<t>held\s+(?:personally\s+)?(?:accountable|responsible)"
+        r"|answer\s+for\s+(?:this|it|that|the)|be\s+(?:fired|disciplined|let go|written up|sacked))\b",
+        lambda sentence, match: _blames(sentence) and not is_negated(sentence, match.start()),
+        _role_suggestion,
     ),
     compile_rule(
         "fault_verb", "individual_blame",
@@ -136,6 +413,16 @@ RULES = [
         _skipped_step_by_person, _role_suggestion,
     ),
     compile_rule(
+        "without", "individual_blame",
+        "before",
+        # "told the customer it was fixed before anyone had checked"
+        r"\b(?P<t>before\s+(?:anyone|anybody|someone|somebody|they|he|she)\s+(?:had\s+|could\s+|even\s+)*(?P<what>checked|tested|verified|reviewed|confirmed|looked|approved)"
+        r"|before\s+(?:even\s+)?(?P<what2>checking|testing|verifying|reviewing|confirming|reading|looking))\b",
+        lambda sentence, match: subjects.clause_subject(sentence, match.start())[0] == subjects.PERSON and _blames(sentence)
+        and not is_negated(sentence, match.start()),
+        _role_suggestion,
+    ),
+    compile_rule(
         "pressure", "individual_blame",
         "pushed pushing pressured pressuring rushed rushing forced forcing made yelled shouted dumped",
         r"\b(?P<t>(?:pushed|pushing|pressured|pressuring|rushed|rushing|forced|forcing|made|yelled at|shouted at)\s+(?:me|us)"
@@ -147,5 +434,85 @@ RULES = [
         "habit keep keeps kept continue continues constantly",
         r"\b(?P<t>(?:has|had|have) a (?:bad\s+)?habit of|keeps?\s+\w+ing|kept\s+\w+ing|continues? to|constantly)\b",
         _person_not_self, _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "misread misjudged misdiagnosed misinterpreted misunderstood misrouted mislabelled mislabeled misfiled disabled removed bypassed commented skipped approved merged pushed released ran applied mistake accident error instead introduced shipped wrote deployed caused silenced muted snoozed dismissed disregarded brushed waved shrugged overrode overruled knocked force pushed lost leaked corrupted clobbered trashed hardcoded hard blew stonewalled sidelined undermined ghosted cancelled canceled vetoed talked shot rubber slept held committed made against took",
+        rf"\b(?P<t>{_HARMFUL_ACTS})\b",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "accidentally inadvertently unintentionally",
+        r"\b(?P<t>(?:accidentally|inadvertently|unintentionally)\s+[a-z-]+)\b",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "wiped deleted dropped truncated overwrote destroyed erased purged nuked broke corrupted clobbered trashed locked knocked took brought crashed filled flooded overloaded hammered exhausted blew leaked exposed cost emptied cut turned",
+        rf"\b(?P<t>(?:(?P<owner>[A-Za-z][\w-]*(?:'s|’s))\s+(?:[\w-]+\s+){{0,2}}?)?(?P<verb>{_DESTRUCTIVE}))\b",
+        _destroys, _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "went switched turned did saving save",
+        # Walking away from live work, or cutting a corner for convenience.
+        r"\b(?P<t>went\s+(?:offline|dark|quiet|silent|to bed|to sleep|back to sleep|to lunch|off-grid|off grid|home early)"
+        r"|(?:switched|turned)\s+off\s+(?:his|her|their)\s+(?:phone|pager|laptop|notifications)"
+        r"|did\s+(?:absolutely\s+)?nothing|to\s+save\s+(?:time|a\s+few\s+minutes|effort|a\s+step)|for\s+(?:convenience|speed))\b",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "possessive_fault", "individual_blame",
+        "decision choice call insistence refusal failure reluctance unwillingness inaction indecision push order instruction",
+        # "Chen's decision to skip the canary caused the outage": a person's choice named as the cause.
+        r"\b(?P<t>(?P<owner>[A-Za-z][\w-]*(?:'s|’s)|his|her|their)\s+(?:\w+\s+)?(?:decision|choice|call|insistence|refusal|failure|reluctance"
+        r"|unwillingness|inaction|indecision|push|order|instruction|delay))\b"
+        r"(?=[^.;]*\b(?:caused|led to|leads to|resulted in|meant|cost|triggered|broke|took down|brought down|is why|was why|is the reason|was the reason)\b)",
+        lambda sentence, match: match.group("owner").lower() in ("his", "her", "their") or _owner_is_person_loose(sentence, match),
+        _role_suggestion,
+    ),
+    compile_rule(
+        "act_then_harm", "individual_blame",
+        "lost went took broke broken crashed corrupted emptied wiped locked cut knocked brought fell timing timed started turned errors error failures latency stopped burned quit resigned walked",
+        rf"\b(?P<t>{_HARM_OUTCOME})\b",
+        _person_act_then_harm, _role_suggestion,
+    ),
+    compile_rule(
+        "left_sitting", "individual_blame",
+        "left",
+        r"\b(?P<t>left\s+(?:[\w'’-]+\s+){1,6}?(?:sitting|untouched|unanswered|unread|unreviewed|unassigned|unattended|unsigned|unsent"
+        r"|hanging|enabled|public|open|exposed|unlocked|unencrypted|world-readable|unpatched|in\s+(?:drafts|limbo|(?:his|her|their)\s+(?:inbox|queue|drafts))))\b",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "stuck_with_person", "individual_blame",
+        "died sat stalled languished rotted stuck lost went disappeared vanished",
+        r"\b(?P<t>(?:died|sat|stalled|languished|rotted|stuck|got stuck|was stuck|got lost|was lost|went nowhere|disappeared|vanished)"
+        r"\s+(?:for\s+(?:\w+\s+){1,3}?)?(?:in|on)\s+(?:the\s+|a\s+|one\s+)?(?P<owner>[A-Za-z][\w-]*(?:'s|’s)|his|her|their)\s+"
+        r"(?:[\w-]+\s+)?(?:inbox|queue|desk|drafts|backlog|court|hands|to-do list|todo list|mailbox|pile))\b",
+        lambda sentence, match: match.group("owner").lower() in ("his", "her", "their") or _owner_is_person_loose(sentence, match),
+        _role_suggestion,
+    ),
+    compile_rule(
+        "causal_person", "individual_blame",
+        # Every frame holds one of these: "when"/"once" only count after a failure verb, "until" after a calm state.
+        "because since moment minute second instant soon after started began broke failed went crashed happened occurred "
+        "spiked stopped degraded fell fine stable healthy working worked normal okay smooth smoothly green quiet calm good great perfect perfectly",
+        rf"\b(?:{_CAUSAL_FRAME})\s+(?P<t>(?:[\w'’-]+\s+){{1,5}}?(?:\w+ly\s+)?(?P<verb>{_ACTIONS}|[a-z]{{3,}}ed))\b",
+        _person_acts_in_frame, _role_suggestion,
+    ),
+    compile_rule(
+        "caused_by_person", "individual_blame",
+        " ".join(_PARTICIPLES.replace("?", "").replace("-", "|").split("|")) + " canceled",
+        rf"\b(?:was|were|got|been|being|get|gets)\s+(?:\w+ly\s+)?(?P<t>(?P<verb>{_PARTICIPLES})(?:\s+(?:out|in|through|over|up|off|down|aside|away))?\s+by)"
+        r"\s+(?:(?:a|an|the|one|some|our|their|his|her|that|this)\s+)?(?P<who>[\w'’-]+)",
+        _passive_person_agent, _role_suggestion,
+    ),
+    compile_rule(
+        "cleft_person", "individual_blame",
+        "who that",
+        rf"\bit\s+(?:was|were|is)\s+(?P<t>(?P<focus>(?:[\w'’-]+\s+){{1,5}}?)(?:who|that)\s+(?:\w+\s+){{0,2}}?(?:{_CLEFT_VERBS}|{_HARM_OUTCOME}))\b",
+        _cleft_person, _role_suggestion,
     ),
 ]

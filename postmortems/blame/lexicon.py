@@ -21,6 +21,11 @@ co-worker co-workers teammate teammates person people guy guys folks individual
 team teams squad management leadership marketing sales finance legal ops devops
 company firm vendor vendors
 someone somebody nobody noone anyone anybody whoever user
+agent agents rep reps representative representatives coordinator coordinators partner partners
+specialist specialists officer officers clerk clerks assistant assistants associate associates
+advisor advisors adviser advisers leader leaders chief member members starter starters joiner joiners
+newcomers mentor mentors buddy facilitator commanders approvers committers auditor auditors
+accountant accountants planner planners inspector inspectors sponsor sponsors stakeholder stakeholders
 """.split())
 
 # Pronouns that stand for other people; first person is kept apart because
@@ -53,6 +58,24 @@ message messages doc docs documentation wiki plan plans design architecture budg
 board meeting meetings standup training onboarding handbook guide guideline guidelines standard
 requirement requirements spec estimate roadmap backlog sprint project launch product
 it this that which
+""".split())
+
+# Outside organisations: their acts are a supplier's failure, not one person's.
+ORGANISATIONS = frozenset("vendor vendors company companies firm firms provider providers supplier suppliers customer customers client clients".split())
+
+# Capitalised words that name products, vendors, places and dates rather than people, so
+# "because Kafka dropped the messages" or "until Monday" is not read as a person acting.
+PROPER_NON_PERSONS = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december christmas easter
+kafka redis postgres postgresql mysql mariadb mongo mongodb cassandra elasticsearch opensearch zookeeper
+etcd consul vault nomad terraform ansible puppet chef helm argo spinnaker jenkins circleci travis
+github gitlab bitbucket slack pagerduty opsgenie jira confluence notion zoom teams outlook gmail excel
+nginx envoy haproxy istio linkerd varnish docker kubernetes linux windows macos android ios chrome firefox
+safari aws amazon azure microsoft google gcp cloudflare fastly akamai datadog grafana prometheus splunk
+sentry okta stripe twilio heroku vercel netlify lambda celery rabbitmq sidekiq django rails node react
+java python ruby rust golang salesforce zendesk workday greenhouse lever hubspot sap oracle ibm apple
+europe asia africa america americas london paris berlin tokyo dublin frankfurt sydney singapore
 """.split())
 
 # Words skipped when walking left from a verb to find its subject.

@@ -2,7 +2,7 @@
 import re
 
 from . import subjects
-from .context import clause_around, is_about_blame, is_generic_claim, is_negated
+from .context import clause_around, is_about_blame, is_generic_claim, is_negated, is_perceived_judgement
 from .rewrites import without_trigger
 from .rules import compile_rule, subject_of, trigger_span
 
@@ -17,6 +17,9 @@ _LOADED_WORDS = (
     r"|cut(?:ting)? corners|corner-cutting|took shortcuts|taking shortcuts|shoddy|slapdash|cavalier|complacen(?:t|cy)"
     r"|overconfiden(?:t|ce)|cowboy|clumsy|clumsily|lackadaisical|inexcusable|unforgivable|ignorant|ignorance"
     r"|basic (?:mistake|error)|elementary (?:mistake|error)|textbook (?:mistake|error)|foolhardy|idiocy"
+    r"|bungl(?:ed|ing)|haphazard(?:ly)?|heedless(?:ly)?|lax(?:ity)?|incapable|unfit|pathetic|disgraceful|shameful|embarrassing"
+    r"|(?:poor|bad|questionable|terrible|lapse\s+(?:in|of)|error\s+of|errors\s+of)\s+judge?ment"
+    r"|lack\s+of\s+(?:care|diligence|attention|professionalism|discipline|effort|rigou?r|competence|common\s+sense|accountability)"
 )
 _HUMAN_ERROR_CAUSE = (
     r"(?:root cause|primary cause|main cause|cause|caused by|due to|result of|because of|attributed to|blamed on"
@@ -32,6 +35,8 @@ _CLAUSE_NEGATION = re.compile(r"\b(?:not|never|rarely|seldom|no|isn't|wasn't|are
 def _judges_someone(sentence, match):
     start, end = trigger_span(match)
     if is_negated(sentence, start, window=5) or is_about_blame(sentence.text):
+        return False
+    if is_perceived_judgement(sentence, start):
         return False
     return not is_generic_claim(clause_around(sentence, start, end))
 
@@ -72,9 +77,16 @@ _PERSONALITY = r"rude|abrasive|condescending|dismissive|unhelpful|uncooperative|
 
 RULES = [
     compile_rule("person_judgement", "loaded_judgement", "rude abrasive condescending dismissive unhelpful uncooperative hostile toxic passive arrogant useless hopeless unreliable micromanag disorganised disorganized", rf"\b(?P<t>{_PERSONALITY})\b", _person_subject_not_negated),
-    compile_rule("loaded_word", "loaded_judgement", "careless sloppy sloppily sloppiness negligent negligence lazy lazily laziness incompeten reckless hasty hastily stupid dumb idiot moron foolish clueless inept irresponsib fat blunder cock cocked screw botched flagrant bone amateurish unprofessional inattentive half rookie schoolboy bad unreliable rogue asleep paying inexperienced dereliction thoughtless slacking slacker cut cutting corner shortcuts shoddy slapdash cavalier complacen overconfiden cowboy clumsy clumsily lackadaisical inexcusable unforgivable ignorant ignorance basic elementary textbook foolhardy idiocy", rf"\b(?P<t>{_LOADED_WORDS})\b", _judges_someone, _drop_word),
+    compile_rule("loaded_word", "loaded_judgement", "bungled bungling haphazard heedless lax laxity incapable unfit pathetic disgraceful shameful embarrassing poor questionable terrible lapse lack errors careless sloppy sloppily sloppiness negligent negligence lazy lazily laziness incompeten reckless hasty hastily stupid dumb idiot moron foolish clueless inept irresponsib fat blunder cock cocked screw botched flagrant bone amateurish unprofessional inattentive half rookie schoolboy bad unreliable rogue asleep paying inexperienced dereliction thoughtless slacking slacker cut cutting corner shortcuts shoddy slapdash cavalier complacen overconfiden cowboy clumsy clumsily lackadaisical inexcusable unforgivable ignorant ignorance basic elementary textbook foolhardy idiocy", rf"\b(?P<t>{_LOADED_WORDS})\b", _judges_someone, _drop_word),
     compile_rule("human_error", "loaded_judgement", "human operator user pilot engineer manual personnel staff employee", rf"\b{_HUMAN_ERROR_CAUSE}\b", _human_error_as_cause, _human_error_suggestion),
     compile_rule("human_error", "loaded_judgement", "human operator user", rf"\b{_HUMAN_ERROR_SUBJECT}\b", _human_error_as_cause, _human_error_suggestion),
+    compile_rule(
+        "no_excuse", "loaded_judgement",
+        "excuse excuses inexcusable",
+        r"\b(?P<t>(?:there's|there’s|there is|there was|there were|there are|there can be|there could be|had|has|have|with)\s+no\s+(?:possible\s+|good\s+|real\s+)?excuses?"
+        r"|(?:is|was)\s+no\s+excuse)\b",
+        lambda sentence, match: not is_about_blame(sentence.text),
+    ),
     compile_rule(
         "mistakenly", "loaded_judgement",
         "mistakenly wrongly stupidly foolishly blindly arrogantly naively",

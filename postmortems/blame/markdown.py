@@ -40,9 +40,13 @@ def prose_mask(text):
 
 
 def _is_mention_or_log(body):
-    """A quoted one- or two-word mention, or a quoted log/code fragment."""
+    """A quoted mention or short reported fragment (up to four words), or a quoted log/code fragment.
+
+    "She said she 'should have double-checked'" reports someone's own words; the
+    writer is not making that judgement.
+    """
     words = body.split()
-    if len(words) <= 2 and not body.rstrip().endswith((".", "!", "?")):
+    if len(words) <= 4 and not body.rstrip().endswith((".", "!", "?")):
         return True
     return bool(_LOGGISH.search(body))
 

@@ -13,6 +13,7 @@ EXPLANATIONS = {
     "should_know": "“{trigger}” judges a person against an expectation instead of asking why the knowledge was not available when needed.",
     "doesnt_take": "“{trigger}” belittles the people involved and implies the right action was obvious, which discourages honest accounts.",
     "saw_it_coming": "“{trigger}” claims foresight that only exists after the outcome is known.",
+    "of_course": "“{trigger}” presents the outcome as inevitable, which only looks true once the outcome is known.",
     "no_brainer": "“{trigger}” implies the right call was self-evident, which hides the trade-offs people were weighing.",
     "trivial_then": "“{trigger}” is hindsight: the difficulty at the time is what the review needs to understand.",
     # counterfactual
@@ -35,10 +36,17 @@ EXPLANATIONS = {
     "singled_out": "Naming a junior or outside role as the one who “{trigger}” singles them out; ask why the system let that step reach production.",
     "without": "“{trigger}” frames a skipped step as one person's choice; ask what allowed or encouraged the step to be skipped.",
     "pressure": "“{trigger}” blames a person for the pressure; describe the deadlines, incentives and workload that created it.",
+    "harm_act": "“{trigger}” with a person as its subject makes the story about them, not about what let the action cause harm.",
+    "left_sitting": "“{trigger}” pins a delay on one person; ask what else was competing for their time and why nothing flagged the wait.",
+    "stuck_with_person": "“{trigger}” makes one person the place where the work stopped; ask why the process depended on a single inbox.",
+    "causal_person": "“{trigger}” presents a person's action as the cause; incidents come from conditions that let a normal action do harm.",
+    "act_then_harm": "“{trigger}” told right after one person's action makes the outcome their doing; describe what let a normal action have this effect.",
+    "cleft_person": "“{trigger}” puts a person in focus as the source of the failure, which ends the inquiry at them.",
     "habit": "“{trigger}” describes a person's character rather than a situation that can be changed.",
     # loaded judgement
     "loaded_word": "“{trigger}” is a judgement of character, not a description of what happened, and it makes people defensive.",
     "human_error": "“{trigger}” as a cause is a conclusion that stops the investigation; human error is where the inquiry starts.",
+    "no_excuse": "“{trigger}” passes a verdict on a person instead of explaining what made the action likely.",
     "mistakenly": "“{trigger}” judges a person's reasoning instead of explaining why their belief was reasonable at the time.",
     "too_much": "“{trigger}” criticises a person's traits rather than the conditions that made the trait matter.",
     "person_judgement": "“{trigger}” judges a person's ability or character, which cannot be fixed by the organisation and discourages candour.",
@@ -49,6 +57,9 @@ EXPLANATIONS = {
     "just_a": "“{trigger}” downplays the task, and understated work is where risk hides.",
     "just_do": "“{trigger}” makes the action sound effortless, which hides what it actually takes.",
     "took_minutes": "“{trigger}” measures the work with hindsight; knowing which few minutes mattered was the hard part.",
+    "merely_doing": "“{trigger}” makes the alternative sound effortless; the review should explain why it was not obvious or available at the time.",
+    "trivial_task": "Calling the task “{trigger}” shrinks the work and implies the person failed at something easy.",
+    "just_task": "“{trigger}” dismisses the work as nothing, which hides what it actually involved and why it went wrong.",
     "how_hard": "“{trigger}” belittles the work and the people who found it hard.",
 }
 

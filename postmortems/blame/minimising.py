@@ -1,4 +1,6 @@
 """Minimising: "just", "simply", "all they had to do" shrinking the difficulty of someone's work."""
+import re
+
 from . import subjects
 from .context import is_about_blame, is_negated
 from .rewrites import without_trigger
@@ -14,6 +16,21 @@ started arrived finished left returned been become one enough
 def _about_someone_else(sentence, match):
     kind = subject_of(sentence, match)
     return kind not in (subjects.SYSTEM, subjects.SELF) and not is_about_blame(sentence.text)
+
+
+def _someones_task(sentence, match):
+    """Not the writer's own work and not a system's property ("the schema is not that complex")."""
+    if is_about_blame(sentence.text):
+        return False
+    if re.match(r"[A-Z][a-z]+ing\b", sentence.text):
+        # "Writing the runbook is not that difficult": a gerund subject names someone's task.
+        return True
+    kind = subject_of(sentence, match)
+    if kind == subjects.SYSTEM:
+        # A dummy "it" ("it's not that hard to check") points at someone's task.
+        before = sentence.tokens_before(trigger_span(match)[0])
+        return bool(before) and before[-1].lower in ("it's", "it", "that's", "it’s")
+    return kind == subjects.PERSON
 
 
 def _not_negated(sentence, match):
@@ -66,7 +83,59 @@ RULES = [
     compile_rule(
         "took_minutes", "minimising",
         "taken takes took take",
-        r"\b(?P<t>(?:would have|would've|only|just)\s+(?:taken|takes|took|take)\s+(?:only\s+|just\s+)?(?:a few|a couple of|five|two|ten|one|a|\d+)\s+(?:seconds|minutes|minute|second|clicks?|lines?))\b",
+        r"\b(?P<t>(?:would have|would've|would|only|just|it'd have|it’d have)\s+(?:taken|takes|took|take)\s+"
+        r"(?:(?:him|her|them|you|me|anyone|anybody|someone|the\s+[\w-]+|[A-Z][a-z]+)\s+)?(?:only\s+|just\s+|all of\s+|maybe\s+)?"
+        r"(?:a few|a couple of|a|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|sixty|ninety|\d+)\s+"
+        r"(?:seconds|minutes|minute|second|clicks?|lines?|keystrokes?|commands?))\b",
+        _not_negated,
+    ),
+    compile_rule(
+        "merely_doing", "minimising",
+        "merely simply just only",
+        # "Merely switching the flag off would have stopped it": the alternative made to sound effortless.
+        r"\b(?P<t>(?:merely|simply|just|only)\s+[a-z]+ing)\b(?=[^.;]{0,80}\b(?:would|could|might)(?:\s+\w+ly)?\s+have\b)",
+        _not_negated,
+    ),
+    compile_rule(
+        "trivial_task", "minimising",
+        "trivial easy simple",
+        # "Updating one record is trivial": the difficulty of someone's task waved away.
+        r"^(?:[-*+]\s+)?[A-Z][a-z]+ing\b[^,;.]{0,60}?\b(?:is|was|are|were)\s+(?:so\s+|really\s+|pretty\s+|completely\s+)?(?P<t>trivial|a trivial\s+[\w-]+)\b",
+        _not_negated,
+    ),
+    compile_rule(
+        "how_hard", "minimising",
+        "not difficult hard complicated complex",
+        # "It's not that difficult to check", "the form isn't exactly hard".
+        r"\b(?P<t>(?:isn't|wasn't|isn’t|wasn’t|is not|was not|not)\s+(?:that|all that|exactly|particularly|very|so|terribly)\s+"
+        r"(?:difficult|hard|complicated|complex|demanding|tricky))\b(?!\s+(?:a|an|the)\b)",
+        _someones_task,
+    ),
+    compile_rule(
+        "just_task", "minimising",
+        "just merely only simply",
+        # "It's just onboarding", "that was merely paperwork": someone's work dismissed as nothing.
+        r"\b(?:it's|it’s|it is|it was|that's|that’s|that is|that was|this is|this was)\s+(?P<t>(?:just|merely|only|simply)\s+(?:a\s+|an\s+)?(?:few\s+)?"
+        r"(?:(?!(?:start|begin|gett|go|be|happen|com|say|try|wonder|think|ask|learn|understand)ing\b)[a-z]+ing|onboarding|paperwork|admin|form|forms"
+        r"|email|emails|config|config change|checkbox|checkboxes|button|click|clicks|copy-paste|formality|line|command|one-liner|phone call|call"
+        r"|spreadsheet|data entry|ticket|restart|reboot|rename|typo|toggle|switch))\b",
+        _not_negated,
+    ),
+    compile_rule(
+        "just_task", "minimising",
+        "all literally single one ask asking",
+        # "Clicking one button is all it takes", "it's literally one command".
+        r"\b(?P<t>(?:is|was)\s+all\s+it\s+(?:takes|took|needed|needs)|all\s+it\s+(?:takes|took|needed|needs)\s+(?:is|was)"
+        r"|(?:hardly|not|isn't|wasn't|isn’t|wasn’t|is not|was not)\s+(?:a\s+)?(?:big|huge|lot|much|great)\s+(?:to\s+)?ask"
+        r"|not\s+asking\s+(?:a\s+lot|much|too\s+much)"
+        r"|literally\s+(?:just\s+)?(?:one|a\s+single|a|two)\s+(?:command|click|clicks|line|lines|button|checkbox|flag|step|field|setting))\b",
+        _not_negated,
+    ),
+    compile_rule(
+        "trivial_task", "minimising",
+        "minute second",
+        # "Rotating a key is a five-minute job."
+        r"\b(?:is|was|are|were)\s+(?P<t>(?:a|an|just\s+a|only\s+a)\s+(?:one|two|five|ten|thirty|\d+)-(?:second|minute)\s+(?:job|task|fix|change|thing|check))\b",
         _not_negated,
     ),
     compile_rule(

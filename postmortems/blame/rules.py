@@ -85,10 +85,13 @@ def noun_phrase_kind(sentence, start):
         word = token.lower
         if count >= 4 or word in _NOUN_PHRASE_END or not token.text[0].isalnum():
             break
+        if count > 0 and word.endswith("ing") and kind != subjects.UNKNOWN:
+            # "one developer copying a config file": the participle starts a new phrase.
+            break
         found = subjects.classify_word(token, is_first_word=False)
         if found != subjects.UNKNOWN:
             kind = found
     return kind
 
 
-_NOUN_PHRASE_END = frozenset("who which that and or was were had has is are in on at for with when because".split())
+_NOUN_PHRASE_END = frozenset("who which that and or was were had has is are in on at for with when because without to from during after before into of via by while since until".split())

@@ -11,6 +11,8 @@ _BOUNDARY = re.compile(
     r"|(?<=:)\s*\n"
 )
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|approx|No|St|Inc|Ltd)\.$", re.IGNORECASE)
+# "a.m." and "p.m." end a sentence only when a capital letter follows.
+_TIME_ABBREVIATION = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
 _WORD_PART = re.compile(r"[a-z]{3,}")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’\-][A-Za-z0-9]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
 
@@ -49,7 +51,10 @@ def split_sentences(masked):
     """Yield Sentence objects for each non-empty sentence of the masked text."""
     start = 0
     for boundary in _BOUNDARY.finditer(masked):
-        if _ABBREVIATION.search(masked, start, boundary.start()) and "\n" not in boundary.group():
+        if "\n" not in boundary.group() and (
+            _ABBREVIATION.search(masked, start, boundary.start())
+            or (_TIME_ABBREVIATION.search(masked, start, boundary.start()) and masked[boundary.end():boundary.end() + 1].islower())
+        ):
             continue
         yield from _sentence(masked, start, boundary.start())
         start = boundary.end()

@@ -1,5 +1,5 @@
 """Decide who a verb is about: a person, the writer's own team, or a system."""
-from .lexicon import CLAUSE_OPENERS, FILLER, FIRST_NAMES, FIRST_PERSON, ROLES, SYSTEMS, THIRD_PERSON
+from .lexicon import CLAUSE_OPENERS, FILLER, FIRST_NAMES, FIRST_PERSON, ORGANISATIONS, PROPER_NON_PERSONS, ROLES, SYSTEMS, THIRD_PERSON
 
 PERSON = "person"
 SELF = "self"
@@ -16,9 +16,10 @@ def classify_word(token, is_first_word):
         word = word[:-2] if word.endswith("'s") else word[:-1]
     if word in FIRST_PERSON:
         return SELF
-    if word in THIRD_PERSON or word in ROLES or word in FIRST_NAMES:
+    capitalised = token.text[0].isupper()
+    if word in THIRD_PERSON or word in ROLES or (capitalised and word in FIRST_NAMES):
         return PERSON
-    if word in SYSTEMS:
+    if word in SYSTEMS or (capitalised and word in PROPER_NON_PERSONS):
         return SYSTEM
     if _looks_like_name(token.text, is_first_word):
         return PERSON
@@ -29,7 +30,8 @@ def _looks_like_name(text, is_first_word):
     """A capitalised word mid-sentence (Priya, Knight) names someone or some organisation."""
     if is_first_word or len(text) < 2:
         return False
-    return text[0].isupper() and text[1:].replace("'s", "").replace("’s", "").islower() and text.isalpha()
+    bare = text[:-2] if text.endswith(("'s", "’s")) else text
+    return len(bare) > 1 and bare[0].isupper() and bare[1:].islower() and bare.isalpha()
 
 
 def names_a_person(sentence, clause):
@@ -42,7 +44,7 @@ def names_a_person(sentence, clause):
     )
 
 
-def subject_kind(sentence, position):
+def subject_kind(sentence, position, fallback=True):
     """Kind of the subject of the verb group that starts at position in the sentence.
 
     Walk left over auxiliaries and adverbs to the word right before the verb
@@ -64,15 +66,50 @@ def subject_kind(sentence, position):
             antecedent = classify_word(before[index - 1], index - 1 == first_index)
             if antecedent != UNKNOWN:
                 return antecedent
+        head = _head_before_prepositional_phrase(before, index, first_index)
+        if head != UNKNOWN:
+            return head
         kind = classify_word(token, index == first_index)
         if kind != UNKNOWN:
             return kind
         break
-    kind = first_in_clause(sentence, before[clause_start:], first_index, before)
-    if kind == UNKNOWN and clause_start > 0:
+    if not fallback:
+        return UNKNOWN
+    clause = before[clause_start:]
+    if clause and clause[0].lower in ("which", "that") and clause_start >= 2 and before[clause_start - 1].lower == ",":
+        # ", which pointed at...": the relative pronoun stands for the noun before the comma.
+        antecedent = classify_word(before[clause_start - 2], clause_start - 2 == first_index)
+        if antecedent != UNKNOWN:
+            return antecedent
+    kind = first_in_clause(sentence, clause, first_index, before)
+    if kind == UNKNOWN and clause_start > 0 and not before[clause_start - 1].text[0].isalpha():
         # "Bob, the on-call, should have...": the subject sits before the commas.
         kind = first_in_clause(sentence, before, first_index, before)
     return kind
+
+
+_PREPOSITIONS = frozenset("of in on at from for".split())
+_NOT_IN_NOUN_PHRASE = FILLER | CLAUSE_OPENERS | _PREPOSITIONS | frozenset("who that which".split())
+
+
+def _head_before_prepositional_phrase(before, index, first_index):
+    """Kind of the head noun when the word before the verb ends a prepositional phrase.
+
+    "The previous owner of the service never wrote..." is about the owner, and
+    "someone in finance typed..." about someone, not about the service or finance.
+    """
+    for back in range(index - 1, max(index - 4, 0), -1):
+        word = before[back].lower
+        if word in _PREPOSITIONS:
+            if back == 0:
+                return UNKNOWN
+            head = before[back - 1]
+            if not head.text[0].isalpha() or head.lower in _NOT_IN_NOUN_PHRASE:
+                return UNKNOWN
+            return classify_word(head, back - 1 == first_index)
+        if not before[back].text[0].isalpha() or word in _NOT_IN_NOUN_PHRASE:
+            return UNKNOWN
+    return UNKNOWN
 
 
 def first_in_clause(sentence, clause_tokens, first_index, all_before):
@@ -104,3 +141,158 @@ def _first_word_index(sentence):
         if token.text[0].isalpha():
             return index
     return -1
+
+
+# Endings of abstract or technical nouns ("Latency", "Caching", "Replication"), which are not names.
+_NOT_NAME_ENDINGS = (
+    "ing", "tion", "sion", "ment", "ness", "ity", "ncy", "ance", "ence", "ics", "ism", "ure", "age", "ery", "ogy",
+    "ship", "ware", "ers", "ies",
+)
+
+
+def strict_agent_kind(sentence, position):
+    """Subject of the verb at position from the words right before it, else from the start of its clause.
+
+    Unlike subject_kind this does not reach for any person named earlier in the
+    sentence: in "X ran the job, and the table lock took checkout down" the lock
+    took checkout down, not X.
+    """
+    kind = agent_kind(sentence, position, fallback=False)
+    clause_kind, owned = clause_subject(sentence, position)
+    return (clause_kind if kind == UNKNOWN else kind), owned
+
+
+def agent_kind(sentence, position, fallback=True):
+    """Kind of the subject of the verb at position, reading an unknown capitalised first word as a name.
+
+    "Tomasz force-pushed..." starts with a word that is neither a known name
+    nor a known system; when it stands alone right before the verb, it is
+    almost always someone's name.
+    """
+    kind = subject_kind(sentence, position, fallback)
+    if kind != UNKNOWN:
+        return kind
+    before = [t for t in sentence.tokens_before(position) if t.lower not in FILLER and not t.lower.endswith("ly")]
+    if len(before) == 1:
+        word = before[0].text
+        bare = word[:-2] if word.endswith(("'s", "’s")) else word
+        if (
+            bare[:1].isupper() and bare.isalpha() and len(bare) > 2 and bare[1:].islower()
+            and bare.lower() not in SYSTEMS and not bare.lower().endswith(_NOT_NAME_ENDINGS)
+        ):
+            return PERSON
+    return kind
+
+
+# Past-tense and auxiliary verbs that end a subject noun phrase ("The SRE on duty chose...").
+_IRREGULAR_VERBS = frozenset("""
+ran took broke made sent told kept left hit cut put set shut wrote chose froze gave went came did had was were is are
+began spent lost sat held found thought brought caught taught read led let meant knew saw stood understood forgot got
+paid said slept stuck struck overrode rode drove threw blew flew grew drew wore tore swore fell felt dealt built lent bent
+fed fled shed spread quit split upset cost hurt burst won should could would will can may might must didn't wasn't
+weren't hadn't couldn't wouldn't shouldn't never also just then
+""".split())
+_DETERMINERS = frozenset("the a an this that these those his her their its our my your every each one some any no".split())
+
+
+def clause_subject(sentence, position):
+    """(kind of the head, whether a person owns it) for the subject of the clause holding position.
+
+    The subject is read from the start of the clause up to its first verb, so
+    "The SRE on duty chose to restart the primary rather than..." is about the
+    SRE however far the trigger sits from it, and "Gwen's reorg left..." is a
+    thing owned by a person.
+    """
+    before = sentence.tokens_before(position)
+    start = _clause_start_hard(before)
+    phrase, _ = subject_phrase(before[start:])
+    return phrase_kind(sentence, phrase)
+
+
+def main_clause(sentence):
+    """(kind, owned-by-a-person, verb token index) for the sentence's main clause.
+
+    An introductory phrase without a verb ("Last week, ...") is skipped.
+    """
+    tokens = list(sentence.tokens)
+    phrase, verb_index = subject_phrase(tokens)
+    if verb_index is None and phrase is not None:
+        return UNKNOWN, False, None
+    if verb_index is not None and verb_index < len(tokens) and tokens[verb_index].lower == ",":
+        rest = tokens[verb_index + 1:]
+        phrase, inner = subject_phrase(rest)
+        verb_index = None if inner is None else verb_index + 1 + inner
+    if verb_index is None or verb_index >= len(tokens) or not tokens[verb_index].text[0].isalpha():
+        return UNKNOWN, False, None
+    kind, owned = phrase_kind(sentence, phrase)
+    return kind, owned, verb_index
+
+
+def is_verb_like(word, previous=""):
+    """A rough test for a finite verb: an irregular past or auxiliary, or an -ed word not after a determiner."""
+    return word in _IRREGULAR_VERBS or word.endswith("n't") or (
+        word.endswith("ed") and len(word) > 4 and previous not in _DETERMINERS and not previous.endswith(("'s", "’s"))
+        and bool(previous)
+    )
+
+
+def subject_phrase(tokens):
+    """The words before the first verb-like token, and that token's index (or None)."""
+    phrase = []
+    for index, token in enumerate(tokens):
+        word = token.lower
+        if not token.text[0].isalpha():
+            if phrase:
+                return phrase, index
+            continue
+        if is_verb_like(word, phrase[-1].lower if phrase else ""):
+            return phrase, index
+        phrase.append(token)
+    return phrase, None
+
+
+def phrase_kind(sentence, phrase):
+    first_index = _first_word_index(sentence)
+    if not phrase:
+        return UNKNOWN, False
+    head_index = len(phrase) - 1
+    for i, token in enumerate(phrase):
+        if token.lower in _PREPOSITIONS and i > 0:
+            head_index = i - 1
+            break
+    head = phrase[head_index]
+    is_first = sentence.tokens.index(head) == first_index if head in sentence.tokens else False
+    kind = classify_word(head, is_first)
+    if kind == UNKNOWN and head_index == 0 and len(phrase) == 1:
+        bare = head.text[:-2] if head.text.endswith(("'s", "’s")) else head.text
+        if bare[:1].isupper() and bare.isalpha() and len(bare) > 2 and bare[1:].islower() and not bare.lower().endswith(_NOT_NAME_ENDINGS):
+            kind = PERSON
+    owned = any(
+        t.lower in ("his", "her", "their") or (t.lower.endswith(("'s", "’s")) and _possessor_kind(sentence, t, first_index) == PERSON)
+        for t in phrase[: head_index]
+    )
+    if head.lower.endswith(("'s", "’s")):
+        owned, kind = _possessor_kind(sentence, head, first_index) == PERSON, UNKNOWN
+    return kind, owned
+
+
+def _possessor_kind(sentence, token, first_index):
+    """Kind of a possessive word; a capitalised unknown one ("Priyanka's") is read as a name."""
+    is_first = sentence.tokens.index(token) == first_index
+    if token.lower[:-2] in ORGANISATIONS:
+        return UNKNOWN
+    kind = classify_word(token, is_first)
+    if kind == UNKNOWN and is_first:
+        bare = token.text[:-2]
+        if bare[:1].isupper() and bare.isalpha() and len(bare) > 2 and bare[1:].islower() and not bare.lower().endswith(_NOT_NAME_ENDINGS):
+            return PERSON
+    return kind
+
+
+def _clause_start_hard(tokens):
+    """Index after the last hard clause boundary (punctuation or a subordinating word), keeping "and" inside."""
+    for index in range(len(tokens) - 1, -1, -1):
+        word = tokens[index].lower
+        if word in _HARD_STOPS or word == "," or (word in CLAUSE_OPENERS and word not in ("and", "or", "then", "which")):
+            return index + 1
+    return 0
