@@ -429,3 +429,28 @@ def test_item_page_shows_the_item_its_postmortem_and_history(items, org, login):
 def test_postmortem_page_links_each_item_to_its_page(items, org, login):
     html = login(org.people.lead).get(items["soon"].postmortem.get_absolute_url()).content.decode()
     assert url("action-detail", items["soon"]) in html
+
+
+def test_post_mortem_filter_lists_recent_ones_but_accepts_any_visible_one(org, login):
+    from postmortems.views.actions import RECENT_POSTMORTEM_CHOICES
+
+    postmortems = []
+    for n in range(RECENT_POSTMORTEM_CHOICES + 2):
+        postmortem = factories.make_postmortem(org.payments, authors=[org.people.author], title=f"Write-up {n:03d}")
+        factories.add_action_item(postmortem, owner=org.people.member, title=f"Follow-up {n:03d}")
+        postmortems.append(postmortem)
+    oldest = postmortems[0]
+    client = login(org.people.lead)
+
+    def postmortem_select(html):
+        start = html.index('name="postmortem"')
+        return html[start:html.index("</select>", start)]
+
+    page = client.get(reverse("postmortems:actions")).content.decode()
+    assert "Write-up 101" in postmortem_select(page)
+    assert f'<option value="{oldest.pk}"' not in postmortem_select(page)
+
+    filtered = client.get(reverse("postmortems:actions"), {"postmortem": oldest.pk}).content.decode()
+    assert "Follow-up 000" in filtered
+    assert "Follow-up 001" not in filtered
+    assert f'<option value="{oldest.pk}" selected' in postmortem_select(filtered)

@@ -38,6 +38,7 @@ CSV_HEADER = [
 ]
 # A leading = + - @ (or tab / carriage return) makes spreadsheets evaluate a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+RECENT_POSTMORTEM_CHOICES = 100
 
 
 # Forms -------------------------------------------------------------------------
@@ -68,13 +69,28 @@ class ActionFilterForm(forms.Form):
         else:
             del self.fields["owner"]
         self.fields["team"].queryset = teams
-        self.fields["postmortem"].queryset = PostMortem.objects.visible_to(user).order_by("-created_at", "-id")
+        self._limit_postmortem_choices(PostMortem.objects.visible_to(user))
         self.fields["theme"].queryset = Theme.objects.filter(
             Q(team__isnull=True) | Q(team__in=list(permissions.team_roles(user)))
         ).order_by("name")
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+    def _limit_postmortem_choices(self, visible):
+        """Accept any visible post-mortem, but list only recent ones with action items.
+
+        With thousands of post-mortems a full <select> costs more than the rest
+        of the page; links from a post-mortem's page still filter by any of them.
+        """
+        field = self.fields["postmortem"]
+        field.queryset = visible
+        recent = visible.filter(pk__in=ActionItem.objects.values("postmortem_id")).order_by("-created_at", "-id")
+        choices = list(recent.values_list("pk", "title")[:RECENT_POSTMORTEM_CHOICES])
+        selected = self.data.get("postmortem") if self.is_bound else None
+        if selected and selected.isdigit() and int(selected) not in {pk for pk, _ in choices}:
+            choices += list(visible.filter(pk=int(selected)).values_list("pk", "title"))
+        field.widget.choices = [("", field.empty_label), *choices]
 
     def filters(self):
         """The valid filters as a dict (an unbound or partly invalid form gives what it can)."""
