@@ -20,7 +20,6 @@ compare-and-set on `claimed_at`; a failed send is retried with backoff, by
 pushing `claimed_at` so the claim expires after the delay.
 """
 import logging
-import smtplib
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
@@ -29,24 +28,19 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from postmortems import mail, permissions, trends
+from postmortems import claims, mail, permissions, trends
+from postmortems.claims import MAX_SEND_ATTEMPTS, SEND_ERRORS
 from postmortems.actions import DUE_SOON, OPEN_STATUSES
 from postmortems.models import ActionItem, Digest, Membership, PostMortem, Profile
 from postmortems.reminders import describe_due, item_url, profile_of
 
 logger = logging.getLogger(__name__)
 
-# After this many failed sends a week's digest is given up (and logged as an
-# error); next week's starts afresh.
-MAX_SEND_ATTEMPTS = 10
-# Mail failures we expect and retry; anything else is a bug and surfaces.
-SEND_ERRORS = (smtplib.SMTPException, OSError)
 # Longer lists end with "and N more" and a link to the full list.
 MAX_LISTED = 10
 # Published technical incidents this severe are news for the whole organisation.
@@ -447,32 +441,10 @@ def send_due_digests(*, now=None, people=None):
 
 
 def claim(due, *, now):
-    """Take this digest for the current sweep; its row id if ours, None if someone has it.
-
-    The insert is the claim: the (person, week) constraint lets exactly one
-    sweep create the row. A row left unsent past its lease (its sweep died, or
-    its send failed and is due a retry) is taken over with a compare-and-set on
-    `claimed_at`, which only one of several racing sweeps can win.
-    """
+    """Take this digest for the current sweep (see `claims`): its row id, or None if taken."""
     person_id, week = due.key
-    try:
-        with transaction.atomic():
-            return Digest.objects.create(person_id=person_id, week=week, claimed_at=now).pk
-    except IntegrityError:
-        pass
-    stale = (
-        Digest.objects.filter(
-            person_id=person_id, week=week, sent_at__isnull=True,
-            claimed_at__lte=now - lease(), attempts__lt=MAX_SEND_ATTEMPTS,
-        )
-        .values_list("pk", "claimed_at")
-        .first()
-    )
-    if stale is None:
-        return None
-    pk, claimed_at = stale
-    taken = Digest.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=claimed_at).update(claimed_at=now)
-    return pk if taken else None
+    key = {"person_id": person_id, "week": week}
+    return claims.claim(Digest, key, now=now, lease=lease())
 
 
 def _send_claimed(due, pk, now, result):

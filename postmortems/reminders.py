@@ -18,30 +18,23 @@ claimed under a uniqueness constraint before the email goes out, and
 died is taken over after a lease, by a compare-and-set on `claimed_at`.
 """
 import logging
-import smtplib
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone as dt_timezone
 from itertools import groupby
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from postmortems import mail
+from postmortems import claims, mail
+from postmortems.claims import MAX_SEND_ATTEMPTS, SEND_ERRORS
 from postmortems.models import ActionItem, Membership, Profile, Reminder
 
 logger = logging.getLogger(__name__)
 
 Reason = Reminder.Reason
-# After this many failed sends a reminder is given up (and logged as an error)
-# rather than retried forever; a permanently refused address should not keep
-# every sweep busy. The next reason for the item starts afresh.
-MAX_SEND_ATTEMPTS = 10
-# Mail failures we expect and retry; anything else is a bug and surfaces.
-SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def days_before():
@@ -258,35 +251,10 @@ def group_by_recipient(due):
 
 
 def claim(due, *, now):
-    """Take this reminder for the current sweep; its row id if ours, None if someone has it.
-
-    The insert is the claim: the uniqueness constraint lets exactly one sweep
-    create the row. A row left unsent past its lease (its sweep died, or its
-    send failed and released it) is taken over with a compare-and-set on
-    `claimed_at`, which only one of several racing sweeps can win.
-    """
+    """Take this reminder for the current sweep (see `claims`): its row id, or None if taken."""
     item_id, recipient_id, reason, reason_date = due.key
-    try:
-        with transaction.atomic():
-            row = Reminder.objects.create(
-                item_id=item_id, recipient_id=recipient_id, reason=reason, reason_date=reason_date, claimed_at=now
-            )
-        return row.pk
-    except IntegrityError:
-        pass
-    stale = (
-        Reminder.objects.filter(
-            item_id=item_id, recipient_id=recipient_id, reason=reason, reason_date=reason_date,
-            sent_at__isnull=True, claimed_at__lte=now - lease(), attempts__lt=MAX_SEND_ATTEMPTS,
-        )
-        .values_list("pk", "claimed_at")
-        .first()
-    )
-    if stale is None:
-        return None
-    pk, claimed_at = stale
-    taken = Reminder.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=claimed_at).update(claimed_at=now)
-    return pk if taken else None
+    key = {"item_id": item_id, "recipient_id": recipient_id, "reason": reason, "reason_date": reason_date}
+    return claims.claim(Reminder, key, now=now, lease=lease())
 
 
 def _send_claimed(recipient, claimed, now, result):
