@@ -62,3 +62,39 @@ def test_page_has_no_serious_accessibility_violations(page, log_in, org, written
 def test_login_page_has_no_serious_accessibility_violations(page):
     page.goto("/accounts/login/")
     assert axe_violations(page) == []
+
+
+def test_unsubscribe_page_has_no_serious_accessibility_violations(page, org):
+    from postmortems.digest import unsubscribe_token
+
+    page.goto(f"/digest/unsubscribe/{unsubscribe_token(org.people.member)}/")
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/postmortems/999999/", "/themes/no-such-team/new/"])
+def test_not_found_page_has_no_serious_accessibility_violations(page, log_in, org, path):
+    log_in(org.people.member)
+    page.goto(path)
+    assert axe_violations(page) == []
+
+
+def test_publish_review_panel_has_no_serious_accessibility_violations(page, log_in, org):
+    draft = factories.make_postmortem(org.payments, authors=[org.people.author], title="Draft with wording")
+    log_in(org.people.author)
+    page.goto(f"/postmortems/{draft.pk}/edit/")
+    page.locator("#id_impact").fill("The new hire was careless and should have checked the runbook.")
+    page.get_by_role("button", name="Save and publish").click()
+    page.locator("#publish-review").wait_for()
+    assert axe_violations(page) == []
+
+
+def test_edit_conflict_page_has_no_serious_accessibility_violations(page, log_in, org, written):
+    from postmortems.models import PostMortem
+
+    log_in(org.people.author)
+    page.goto(f"/postmortems/{written.pk}/edit/")
+    PostMortem.objects.filter(pk=written.pk).update(version=written.version + 1, summary="Saved meanwhile.")
+    page.locator("#id_summary").fill("My own summary")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#edit-conflict").wait_for()
+    assert axe_violations(page) == []
