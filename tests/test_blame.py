@@ -421,3 +421,184 @@ def test_time_abbreviation_does_not_split_the_sentence():
 
 def test_capitalised_product_is_not_a_person():
     assert analyze("Customers lost orders because Redis evicted the cart keys.") == []
+
+
+# Blameless post-mortem prose that the broadened rules used to flag.
+# Every sentence below was written for these tests; none comes from a corpus or the demo data.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- **One overloaded queue or person**: Interviews were rescheduled by hand.",
+        "- **Stretched team**: Weekend cover rested with the same two coordinators.",
+        "- **Single point of failure**: One engineer held the only copy of the signing key.",
+        "* __Stretched reviewers__: Pull requests waited three days for a second approval.",
+    ],
+)
+def test_bold_theme_label_is_not_read_as_a_claim(text):
+    assert analyze(text) == []
+
+
+def test_loaded_word_inside_a_theme_label_is_still_flagged():
+    assert "loaded_judgement" in categories("- **Careless operator**: The restore ran against the live database.")
+
+
+def test_claim_after_a_theme_label_is_still_checked():
+    assert "individual_blame" in categories("- **Root cause**: The release manager ignored the failing canary.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The receiving team was overloaded for most of the quarter.",
+        "Two overloaded coordinators covered the weekend queue.",
+        "An overloaded replica lagged behind the primary by ten minutes.",
+    ],
+)
+def test_overloaded_as_a_description_of_load_is_not_blame(text):
+    assert analyze(text) == []
+
+
+def test_a_person_overloading_someone_is_still_blame():
+    assert "individual_blame" in categories("The director overloaded the new analyst with three launches at once.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- Support posted a holding message right away instead of waiting for the full diagnosis.",
+        "- Responders listed each theory in the channel instead of guessing in private.",
+        "- The two teams paired on the repair instead of splitting the work.",
+    ],
+)
+def test_instead_of_holding_back_in_praise_is_not_counterfactual(text):
+    assert analyze(text) == []
+
+
+def test_instead_of_with_a_prescribed_step_is_still_counterfactual():
+    assert "counterfactual" in categories("The operator improvised a fix instead of following the recovery checklist.")
+
+
+def test_instead_of_waiting_followed_by_harm_is_still_counterfactual():
+    assert "counterfactual" in categories("Sofia rolled back instead of waiting, and two hours of orders were lost.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Night pages fell on three engineers for most of the winter",
+        "Most of the rescheduling fell on the two newest coordinators.",
+        "It fell on the shift lead to decide when to reopen the queue.",
+    ],
+)
+def test_work_falling_on_people_is_not_blame(text):
+    assert analyze(text) == []
+
+
+def test_blame_falling_on_a_person_is_still_individual_blame():
+    assert "individual_blame" in categories("The blame for the lost invoices fell on Okafor.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**Wed 03 Mar 11:40** — The budget meeting closes without a decision on the new tooling.",
+        "The planning call ended without an owner for the data clean-up.",
+    ],
+)
+def test_ending_without_a_decision_is_not_blame(text):
+    assert analyze(text) == []
+
+
+def test_skipping_a_review_is_still_blame():
+    assert "individual_blame" in categories("Marek shipped the pricing change without a second review.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**Fri 12 Sep 07:15** — A lead sees that the new analyst was never given database access.",
+        "With only a few new hires each quarter the duplicate-name case never arose; at full volume it happened daily.",
+        "When the office moved, the welcome pack did not list the new door codes.",
+        "**02:10** — Consumer confirmed to acknowledge each batch without checking for duplicates.",
+    ],
+)
+def test_passive_and_impersonal_subjects_are_not_people(text):
+    assert analyze(text) == []
+
+
+def test_person_omission_is_still_counterfactual():
+    assert "counterfactual" in categories("The shift supervisor never documented the workaround.")
+
+
+def test_reported_content_of_what_was_not_done_is_not_counterfactual():
+    assert analyze("The auditors listed what they had and had not sampled.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Only the original vendor knew the spreadsheet had hard-coded exchange rates.",
+        "The installer shipped with a hard-coded retry limit of three.",
+        "- **Knowledge silo**: Only one analyst knew the report contained hard-coded currency rates.",
+    ],
+)
+def test_hard_coded_as_an_adjective_is_not_blame(text):
+    assert analyze(text) == []
+
+
+def test_a_person_hard_coding_a_secret_is_still_blame():
+    assert "individual_blame" in categories("Lucas hard-coded the admin token into the build script.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The facilitator said plainly at the start that the review would run long.",
+        "The vendor's notice explained clearly which regions would be affected.",
+    ],
+)
+def test_plainly_and_clearly_of_saying_are_not_hindsight(text):
+    assert analyze(text) == []
+
+
+def test_clearly_judging_an_action_is_still_hindsight():
+    assert "hindsight" in categories("The reviewer clearly skipped the migration file.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As soon as the root cause was clear, the fix went out within the hour.",
+        "The shift notes were clear about which orders were still pending.",
+    ],
+)
+def test_clear_describing_understanding_is_not_hindsight(text):
+    assert analyze(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was clear that the lead needed to stop the rollout.",
+        "The danger was clear to everyone in the room except the approver.",
+    ],
+)
+def test_clear_as_knowable_all_along_is_still_hindsight(text):
+    assert "hindsight" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- **Alert fatigue**: Backup warnings fire most nights, so the first two were dismissed.",
+        "The early warnings were snoozed because the pager had paged falsely all week.",
+    ],
+)
+def test_agentless_passive_of_alert_fatigue_is_not_individual_blame(text):
+    assert "individual_blame" not in categories(text)
+
+
+def test_month_abbreviation_in_a_timestamp_is_not_a_person():
+    assert analyze("**Sat 09 Nov 21:30** — Payroll run finishes without checking the holiday table.") == []

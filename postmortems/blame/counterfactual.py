@@ -79,9 +79,17 @@ def _suggest_did_not(sentence, match):
     return replace_trigger(sentence, start, end + len(" to"), "did not").rstrip(".") + " — what got in the way?"
 
 
+_BE_FORMS = frozenset("was were is are am be been being get gets got getting".split())
+
+
 def _omission_by_person(sentence, match):
     verb = match.group("verb").lower()
     if verb in NEUTRAL_AFTER_NEGATION or verb in ("be", "been", "do", "fire", "trigger", "run"):
+        return False
+    if _nearest_word(sentence, match) in _BE_FORMS:
+        # "their new joiner was never assigned a buddy": a passive, the subject is who went without.
+        return False
+    if _in_embedded_question(sentence, match):
         return False
     kind = subject_of(sentence, match)
     if kind == subjects.UNKNOWN and verb in _DUTY_VERBS:
@@ -91,6 +99,20 @@ def _omission_by_person(sentence, match):
         # "I didn't update the card" is self-blame; "we did not" is how a blameless write-up speaks.
         return _nearest_word(sentence, match) == "i" and not is_about_blame(sentence.text)
     return kind == subjects.PERSON and not is_about_blame(sentence.text)
+
+
+def _in_embedded_question(sentence, match):
+    """"explained what they had and had not checked": reporting the content of an account, not asserting an omission."""
+    before = sentence.tokens_before(trigger_span(match)[0])[-6:]
+    words = [t.lower for t in before]
+    if "what" not in words and "which" not in words:
+        return False
+    wh = max(i for i, w in enumerate(words) if w in ("what", "which"))
+    return not any(not t.text[0].isalpha() for t in before[wh:]) and any(
+        w in ("said", "explained", "listed", "described", "noted", "wrote", "asked", "shared", "recorded", "documented", "knew",
+              "know", "told", "showed", "clarified", "mapped", "checked", "reviewed", "confirmed")
+        for w in words[:wh]
+    )
 
 
 def _nearest_word(sentence, match):
@@ -112,6 +134,35 @@ def _person_inverted_if(sentence, match):
         return False
     kind, _ = subjects.phrase_kind(sentence, phrase)
     return kind == subjects.PERSON and not is_about_blame(sentence.text)
+
+
+# Alternatives a team is praised for avoiding: "shared findings early instead of waiting until
+# they were sure", "paired on the fix instead of splitting up".
+_HOLDING_BACK = frozenset("""
+waiting guessing speculating hoping debating arguing panicking stalling delaying splitting duplicating struggling
+sitting holding working going relying assuming hiding worrying polishing perfecting queueing queuing deferring
+postponing
+""".split())
+_RISKY_ACT = re.compile(
+    r"(?:force-)?pushed|deployed|merged|ran|executed|restarted|rebooted|deleted|dropped|changed|applied|committed|shipped|released"
+    r"|killed|disabled|removed|edited|modified|overrode|bypassed|skipped|ignored|dismissed|approved|closed|sent|promoted|cut|went",
+    re.IGNORECASE,
+)
+
+
+_HARM_AFTER = re.compile(
+    r"\b(?:lost|broke|broken|failed|crashed|corrupted|outage|went\s+down|worse|wiped|deleted|dropped|overwrote|locked)\b",
+    re.IGNORECASE,
+)
+
+
+def _praises_alternative(sentence, match):
+    """The avoided alternative is a way of holding back, and what was done instead is not a risky act."""
+    if match.group("alt").lower() not in _HOLDING_BACK or _HARM_AFTER.search(sentence.text, match.end()):
+        return False
+    clause = sentence.text[: match.start()]
+    clause = re.split(r"[;:—–]|,\s+(?:and|but|so)\b", clause)[-1]
+    return not any(_RISKY_ACT.fullmatch(word) for word in re.findall(r"[\w-]+", clause))
 
 
 def _not_system(sentence, match):
@@ -171,8 +222,8 @@ RULES = [
     compile_rule(
         "instead_of", "counterfactual",
         "instead",
-        r"\b(?P<t>instead of\s+(?!understanding|asking|learning|knowing|wondering|blaming)\w+ing)\b",
-        _person_subject,
+        r"\b(?P<t>instead of\s+(?!understanding|asking|learning|knowing|wondering|blaming)(?P<alt>\w+ing))\b",
+        lambda sentence, match: _person_subject(sentence, match) and not _praises_alternative(sentence, match),
     ),
     compile_rule(
         "if_had", "counterfactual",

@@ -33,11 +33,50 @@ def _judges_past_action(sentence, match):
     return subjects.names_a_person(sentence, clause)
 
 
+# Verbs of saying and showing: "said so plainly", "explained clearly what..." use the adverb for manner.
+_SAYING = frozenset("""
+say says said saying state states stated explain explains explained explaining write writes wrote written tell tells told
+speak speaks spoke spoken communicate communicates communicated describe describes described label labels labelled labeled
+mark marks marked document documents documented show shows showed shown display displays displayed set laid lay answer
+answered ask asked flag flagged raise raised put phrase phrased word worded present presented spell spelled spelt
+summarise summarised summarize summarized signpost signposted visible audible hear heard see saw seen understand understood
+""".split())
+
+
+def _manner_adverb(sentence, match):
+    """"Said so plainly", "explained it clearly": how something was said or shown, not a verdict after the fact."""
+    before = sentence.tokens_before(trigger_span(match)[0])[-3:]
+    words = [t.lower for t in before if t.lower not in ("so", "it", "this", "that", "them", "very", "quite", "more", "less")]
+    return bool(words) and words[-1] in _SAYING
+
+
 def _present_needs_that(sentence, match):
     """"It is obvious that..." judges; "the cause is obvious from the graph" only describes."""
     if match.group("aux").lower() not in ("is", "it's", "it’s"):
         return True
     return bool(re.match(r"\s+(?:that|to)\b", sentence.text[match.end():], re.IGNORECASE))
+
+
+# "Clear", "plain", "apparent" and "evident" often just describe understanding arriving ("once the cause
+# was clear, ...") or a document being legible ("the notes were clear about..."); they judge when they say
+# something was knowable all along.
+_DESCRIPTIVE = frozenset("clear plain apparent evident".split())
+_KNOWABLE_ALL_ALONG = re.compile(
+    r"\b(?:to\s+(?:everyone|everybody|anyone|anybody|all|us|them|him|her|any\s+\w+)|from\s+the\s+(?:start|outset|beginning|first)"
+    r"|all\s+along|in\s+advance|beforehand|long\s+before|well\s+before|weeks\s+before|days\s+before|for\s+(?:weeks|days|months))\b",
+    re.IGNORECASE,
+)
+
+
+def _judges_knowability(sentence, match):
+    """"It was clear that he should..." or "clear to everyone" judges; "the cause was clear" describes."""
+    if match.group("t").lower() not in _DESCRIPTIVE or match.group("aux").lower().startswith(("should", "would", "must")):
+        return True
+    after = sentence.text[match.end():]
+    if re.match(r"\s+(?:that|to\s+(?!everyone|everybody|anyone|anybody|all\b|us\b|them\b|him\b|her\b)\w+)\b", after, re.IGNORECASE):
+        return True
+    clause = clause_of(sentence, match)
+    return bool(_KNOWABLE_ALL_ALONG.search(clause) or _JUDGED.search(clause))
 
 
 def _about_a_person(sentence, match):
@@ -77,7 +116,7 @@ RULES = [
         "obviously", "hindsight",
         "obviously clearly evidently plainly",
         r"\b(?P<t>obviously|clearly|evidently|plainly)\b",
-        all_of(_not_about_blame, not_negated, _judges_past_action),
+        all_of(_not_about_blame, not_negated, lambda sentence, match: not _manner_adverb(sentence, match), _judges_past_action),
         _drop,
     ),
     compile_rule(
@@ -86,7 +125,7 @@ RULES = [
         r"\b(?P<aux>was|were|seemed|should have been|would have been|must have been|it's|it’s|is)\s+"
         r"(?:so\s+|very\s+|pretty\s+|quite\s+|perfectly\s+|blindingly\s+|painfully\s+|all\s+too\s+|entirely\s+|completely\s+)?"
         r"(?P<t>obvious|clear|evident|apparent|plain|trivial|predictable|foreseeable)\b(?!-)",
-        all_of(_not_about_blame, not_negated, _present_needs_that),
+        all_of(_not_about_blame, not_negated, _present_needs_that, _judges_knowability),
     ),
     compile_rule(
         "obvious_noun", "hindsight",

@@ -9,7 +9,13 @@ from .rules import compile_rule, noun_phrase_kind, trigger_span
 _ROLE_HINT = "Refer to the role rather than the person, and describe the conditions: what made this action reasonable at the time, and what let it cause harm?"
 # Gerunds after "without" that describe missing knowledge, not a skipped step.
 _KNOWLEDGE_GERUNDS = frozenset("knowing understanding being having hearing".split())
-_SKIPPED_STEPS = frozenset("review reviews approval sign-off signoff permission testing tests notice warning consent a".split())
+_SKIPPED_STEPS = frozenset("review reviews approval sign-off signoff permission testing tests notice warning consent".split())
+# After "without a/an/any": a skipped safeguard ("without a review", "without a second pair of eyes"), not
+# a missing outcome ("the meeting ended without a decision", "...without an owner").
+_SKIPPED_SAFEGUARDS = frozenset("""
+review reviews reviewer approval approver sign-off signoff permission test tests check checks ticket backup backups
+plan dry-run dry canary confirmation heads-up warning notice second peer rollback change-request ok okay go-ahead
+""".split())
 _NOBODY = frozenset("nobody's nobody’s anyone's anyone’s anybody's anybody’s no".split())
 
 
@@ -49,10 +55,30 @@ def _person_acts(sentence, match):
     start = trigger_span(match)[0]
     if is_negated(sentence, start) or not _blames(sentence):
         return False
+    if _not_a_finite_act(sentence, start):
+        return False
     before = [t for t in sentence.tokens_before(start) if t.lower not in FILLER and not t.lower.endswith("ly")]
     if before and before[-1].lower in _ORGANISATIONS:
         return False
     return _agent_kind(sentence, start) == subjects.PERSON
+
+
+def _not_a_finite_act(sentence, start):
+    """The trigger word is a participle used as an adjective or an agentless passive, not an act by a subject."""
+    before = [t for t in sentence.tokens_before(start) if not (t.lower.endswith("ly") and t.lower not in ("only", "early"))]
+    if not before or sentence.text[start:].lower().startswith(("by ", "in ", "against ", "instead ", "to ", "for ")):
+        return False
+    previous = before[-1].lower
+    if previous in ("had", "has", "have", "having"):
+        # "Maria had hard-coded the password" is an act; "the contract had hard-coded dates" is not.
+        following = sentence.tokens_after(start)
+        rest = following[1].lower if len(following) > 1 else ""
+        return rest not in _OBJECT_STARTS
+    if previous in _ADJECTIVE_CONTEXT:
+        return True
+    # "the templates contained hard-coded figures": a participle right after another finite verb.
+    return previous.endswith("ed") and previous not in _REMEDIES and subjects.is_verb_like(previous, "x") and \
+        not sentence.text[before[-1].end:start].strip()
 
 
 def _possessor_is_person(sentence, position):
@@ -77,8 +103,8 @@ def _destroys(sentence, match):
     if is_negated(sentence, start) or not _blames(sentence) or _REMEDIAL_PURPOSE.search(sentence.text, start):
         return False
     before = [t for t in sentence.tokens_before(start) if not t.lower.endswith("ly")]
-    if before and before[-1].lower in _NOT_ACTIVE_PAST:
-        # "they were deleted", "the overloaded master": a passive or an adjective, not an act.
+    if before and (before[-1].lower in _NOT_ACTIVE_PAST or before[-1].lower in subjects.DETERMINERS or before[-1].lower in _QUANTIFIERS):
+        # "they were deleted", "the overloaded master", "one overloaded person": a passive or an adjective, not an act.
         return False
     kind, owned = subjects.strict_agent_kind(sentence, start)
     return kind == subjects.PERSON or owned or _possessor_is_person(sentence, start)
@@ -146,6 +172,36 @@ def _explained_by_system(sentence):
     return False
 
 
+# Work, load and duties that "fall on" people: a description of how work was spread, not of fault.
+_WORKLOAD = frozenset("""
+load loads workload workloads work burden burdens pager paging on-call oncall rota rotas cover coverage shift shifts
+weekend weekends night nights duty duties task tasks chore chores rescheduling scheduling calls tickets queue queues
+escalation escalations path job jobs admin paperwork weight pressure share bulk most majority rest slack handover
+handovers support triage follow-up follow-ups reviews interviews hours overtime effort
+""".split())
+
+
+_FAULT_BEFORE = re.compile(r"\b(?:blame\w*|fault|culprit|outage|incident|failure|mistake|error)\b", re.IGNORECASE)
+
+
+def _work_fell_on(sentence, match, fault_needed=False):
+    """"On-call load fell on two people", "it fell on the lead to decide": who carried the work.
+
+    With fault_needed, anything that "fell on" someone is read as work unless a fault word comes first.
+    """
+    trigger = match.group("t").lower()
+    if not trigger.startswith(("falls", "fell", "lies", "lay", "rests", "rested")):
+        return False
+    if _FAULT_BEFORE.search(sentence.text[:match.start("t")]):
+        return False
+    if fault_needed:
+        return True
+    before = [t for t in sentence.tokens_before(match.start("t")) if t.lower not in FILLER and not t.lower.endswith("ly")]
+    if before and before[-1].lower in ("it", "this") and re.match(r"[^.;]*?\bto\s+[a-z]+", sentence.text[match.end():]):
+        return True
+    return bool(before) and before[-1].lower in _WORKLOAD
+
+
 def _cleft_person(sentence, match):
     """"It was the contractor's cron job that filled the disk": a person put in focus as the source."""
     if not _blames(sentence) or is_negated(sentence, match.start()):
@@ -163,7 +219,11 @@ def _owner_is_person_loose(sentence, match):
 
 def _skipped_step_by_person(sentence, match):
     what = match.group("what").lower()
-    if what in _KNOWLEDGE_GERUNDS or not (what.endswith("ing") or what in _SKIPPED_STEPS):
+    if what in ("a", "an"):
+        following = [t.lower for t in sentence.tokens_after(match.end("what"))][:3]
+        if not _SKIPPED_SAFEGUARDS.intersection(following):
+            return False
+    elif what in _KNOWLEDGE_GERUNDS or not (what.endswith("ing") or what in _SKIPPED_STEPS):
         return False
     before = sentence.tokens_before(match.start())
     if _PASSIVE_BY_PERSON.search(sentence.text, 0, match.start()):
@@ -174,13 +234,32 @@ def _skipped_step_by_person(sentence, match):
     first = next((i for i, t in enumerate(before) if t.text[0].isalpha()), -1)
     for index, token in enumerate(before):
         kind = subjects.classify_word(token, index == first)
-        if kind == subjects.PERSON:
+        if kind == subjects.PERSON and not _modifies_next_noun(before, index) and _bare(token) not in _ORGANISATIONS:
             return not is_about_blame(sentence.text)
         if kind in (subjects.SYSTEM, subjects.SELF):
             break
     # "Kofi rotated the database password without telling...": the clause's subject, not its object.
     kind, owned = subjects.clause_subject(sentence, match.start())
     return kind == subjects.PERSON and _blames(sentence)
+
+
+def _bare(token):
+    word = token.lower
+    return word[:-2] if word.endswith("'s") else word
+
+
+def _modifies_next_noun(tokens, index):
+    """"admin" in "the admin console", "vendor" in "the vendor upgrade": a person word used as a modifier."""
+    if index + 1 >= len(tokens) or tokens[index].lower.endswith("'s"):
+        return False
+    following = tokens[index + 1]
+    word = following.lower
+    if not following.text[0].isalpha() or word in subjects.FUNCTION_WORDS or word.endswith("ly"):
+        return False
+    if subjects.classify_word(following, False) == subjects.PERSON:
+        return True  # "on-call engineer": the next word is the head
+    # "Team B", "Ops Two": a capitalised label after the word names the group rather than modifying a noun.
+    return following.text[0].islower() and not subjects.is_verb_like(word, tokens[index].lower)
 
 
 def _role_suggestion(sentence, match):
@@ -268,6 +347,7 @@ proposed recommended received got heard learned learnt knew thought felt expecte
 was were is are had has became become arrived started began stayed waited watched monitored checked looked
 opened wrote followed answered responded replied contacted notified emailed messaged pinged alerted traced diagnosed
 reminded noted stated mentioned argued pointed relayed shared presented summarised summarized agreed
+reviewed covered volunteered carried owned maintained supported trained onboarded interviewed mentored
 """.split())
 # Outcomes that make a sentence a story of damage.
 _HARM_OUTCOME = (
@@ -280,6 +360,15 @@ _HARM_OUTCOME = (
 )
 _NOT_ACTIVE_PAST = frozenset("was were be been being is are am get gets got getting the a an this that these those its".split())
 _NP_BREAKS = frozenset("and or but so because when after that which who while until since , ; : ( ) — –".split())
+# Words after which a participle is an adjective ("a hard-coded limit", "with leaked keys") or a passive
+# without a named agent ("the first few were dismissed"): nobody is presented as doing it.
+_ADJECTIVE_CONTEXT = (_NOT_ACTIVE_PAST - {"that"}) | frozenset("""
+its our my your his her their some any no every each all one two three several many few most other
+with of in on for from into without contained contains containing include includes included including
+use uses used using had has have having
+""".split())
+_QUANTIFIERS = frozenset("two three four five six several many few most both".split())
+_OBJECT_STARTS = frozenset("the a an this that these those it them his her their our every all its some".split())
 # Destructive acts: with a person (or a person's change or script) as the subject they name the culprit.
 _DESTRUCTIVE = (
     r"wiped|deleted|dropped\s+(?:the|a|an|all|every|several|two|three|production|prod|live|customer|our)|truncated|overwrote"
@@ -333,7 +422,8 @@ RULES = [
         r"|(?:comes|came|boils|boiled) down to|(?:is|was|are|were) (?:all |entirely |largely )?down to|(?:started|starts|began|begins) with"
     r"|(?:lies|lay|rests|rested) (?:squarely |solely )?with|(?:falls|fell) (?:squarely )?on)\s+"
         r"(?:(?:a|an|the|one|some|our|their|his|her)\s+)?)(?P<who>[\w'’-]+)",
-        _agent_is_person, _role_suggestion,
+        lambda sentence, match: _agent_is_person(sentence, match) and not _work_fell_on(sentence, match, fault_needed=True),
+        _role_suggestion,
     ),
     compile_rule(
         "to_blame", "individual_blame",
@@ -349,7 +439,8 @@ RULES = [
         r"\b(?:outage|incident|failure|mess|blame|fault|responsibility|this|that|loss|breach|delay)\s+(?:[\w-]+\s+){0,3}?"
         r"(?P<t>(?:is|was|lies|lay|sits|sat|rests|rested|falls|fell)\s+(?:squarely\s+|entirely\s+|solely\s+|firmly\s+)?(?:on|with))"
         r"\s+(?:(?:a|an|the|one|some|their|his|her)\s+)?(?P<who>[\w'’-]+)(?!\s+(?:hold|track|schedule|time|call|leave|site|the\s+agenda))",
-        _agent_is_person, _role_suggestion,
+        lambda sentence, match: _agent_is_person(sentence, match) and not _work_fell_on(sentence, match),
+        _role_suggestion,
     ),
     compile_rule(
         "caused_by_person", "individual_blame",

@@ -51,6 +51,9 @@ commit commits bug bugs error errors request requests traffic load api apis endp
 app application applications software ui page pager paging cron timer worker-pool
 certificate cert dns firewall review reviews approval process pr prs ticket tickets
 update updates upgrade image images version versions library dependency dependencies
+handler handlers consumer consumers producer producers listener listeners parser parsers daemon daemons
+integration integrations connector connectors importer importers exporter exporters sync
+announcement announcements notice notices letter letters memo memos invite invites calendar
 canary canaries probe probes healthcheck health-check linter linters scanner validation validator
 automation bot bots gate gates threshold thresholds limit limits quota timeout timeouts retry retries
 circuit breaker sensor hook hooks webhook trigger report reports email emails notification notifications
@@ -68,6 +71,8 @@ ORGANISATIONS = frozenset("vendor vendors company companies firm firms provider 
 PROPER_NON_PERSONS = frozenset("""
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july
 august september october november december christmas easter
+mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov dec
+utc gmt bst cet pst est
 kafka redis postgres postgresql mysql mariadb mongo mongodb cassandra elasticsearch opensearch zookeeper
 etcd consul vault nomad terraform ansible puppet chef helm argo spinnaker jenkins circleci travis
 github gitlab bitbucket slack pagerduty opsgenie jira confluence notion zoom teams outlook gmail excel

@@ -9,6 +9,9 @@ _BOUNDARY = re.compile(
     r"|\n\s*\n"
     r"|\n(?=\s*(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|\|))"
     r"|(?<=:)\s*\n"
+    # A bold lead-in label ("- **Knowledge silo**: Only one person knew...") names a theme;
+    # it is not part of the claim that follows, so it stands as its own sentence.
+    r"|(?<=\*\*:|__:)[ \t]+|(?<=:\*\*|:__)[ \t]+"
 )
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|approx|No|St|Inc|Ltd)\.$", re.IGNORECASE)
 # "a.m." and "p.m." end a sentence only when a capital letter follows.

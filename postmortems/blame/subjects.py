@@ -28,10 +28,18 @@ def classify_word(token, is_first_word):
 
 def _looks_like_name(text, is_first_word):
     """A capitalised word mid-sentence (Priya, Knight) names someone or some organisation."""
-    if is_first_word or len(text) < 2:
+    if is_first_word or len(text) < 2 or text.lower() in FUNCTION_WORDS:
+        # A capitalised function word ("When", "With" after a label or a dash) is not a name.
         return False
     bare = text[:-2] if text.endswith(("'s", "’s")) else text
     return len(bare) > 1 and bare[0].isupper() and bare[1:].islower() and bare.isalpha()
+
+
+FUNCTION_WORDS = FILLER | CLAUSE_OPENERS | frozenset("""
+the a an this that these those its their his her our my your one two three some any no every each all most
+with without in on at of for from by to into onto over under after before during within about across through
+once until here there what who whom whose which how why
+""".split())
 
 
 def names_a_person(sentence, clause):
@@ -72,6 +80,10 @@ def subject_kind(sentence, position, fallback=True):
         kind = classify_word(token, index == first_index)
         if kind != UNKNOWN:
             return kind
+        if _is_impersonal_noun_phrase(before, index, clause_start):
+            # "the announcement did not mention", "the edge case never came up": the subject is
+            # right there and it is a thing, whoever else the sentence names.
+            return UNKNOWN
         break
     if not fallback:
         return UNKNOWN
@@ -86,6 +98,26 @@ def subject_kind(sentence, position, fallback=True):
         # "Bob, the on-call, should have...": the subject sits before the commas.
         kind = first_in_clause(sentence, before, first_index, before)
     return kind
+
+
+_ARTICLES = frozenset("the a an this these those its every each".split())
+
+
+def _is_impersonal_noun_phrase(tokens, index, clause_start):
+    """A lower-case noun not known as a person, led by an article within two words: "the edge case"."""
+    head = tokens[index]
+    if not head.text[0].islower() or head.lower.endswith(("'s", "s'")) or head.lower in FUNCTION_WORDS:
+        return False
+    if any(is_verb_like(tokens[i].lower, tokens[i - 1].lower if i > clause_start else "") for i in range(clause_start, index)):
+        # "The operator improvised a fix ...": a noun after the clause's verb is its object, not its subject.
+        return False
+    for back in range(index - 1, max(index - 3, clause_start - 1), -1):
+        word = tokens[back]
+        if word.lower in _ARTICLES:
+            return True
+        if not word.text[0].isalpha() or word.lower in FUNCTION_WORDS or classify_word(word, False) != UNKNOWN:
+            return False
+    return False
 
 
 _PREPOSITIONS = frozenset("of in on at from for".split())
@@ -192,7 +224,7 @@ paid said slept stuck struck overrode rode drove threw blew flew grew drew wore 
 fed fled shed spread quit split upset cost hurt burst won should could would will can may might must didn't wasn't
 weren't hadn't couldn't wouldn't shouldn't never also just then
 """.split())
-_DETERMINERS = frozenset("the a an this that these those his her their its our my your every each one some any no".split())
+DETERMINERS = frozenset("the a an this that these those his her their its our my your every each one some any no".split())
 
 
 def clause_subject(sentence, position):
@@ -231,7 +263,7 @@ def main_clause(sentence):
 def is_verb_like(word, previous=""):
     """A rough test for a finite verb: an irregular past or auxiliary, or an -ed word not after a determiner."""
     return word in _IRREGULAR_VERBS or word.endswith("n't") or (
-        word.endswith("ed") and len(word) > 4 and previous not in _DETERMINERS and not previous.endswith(("'s", "’s"))
+        word.endswith("ed") and len(word) > 4 and previous not in DETERMINERS and not previous.endswith(("'s", "’s"))
         and bool(previous)
     )
 
