@@ -145,7 +145,7 @@ class ActionItemForm(forms.ModelForm):
         fields = ["title", "owner", "due_date", "priority", "status", "description"]
         widgets = {
             "due_date": DATE_WIDGET,
-            "title": forms.TextInput(attrs={"placeholder": "Add an alert on pool saturation"}),
+            "title": forms.TextInput(attrs={"placeholder": "A change to the system, e.g. name an owner for hand-offs"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {"title": "Action", "description": "What done looks like", "due_date": "Due"}
