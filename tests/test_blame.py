@@ -602,3 +602,344 @@ def test_agentless_passive_of_alert_fatigue_is_not_individual_blame(text):
 
 def test_month_abbreviation_in_a_timestamp_is_not_a_person():
     assert analyze("**Sat 09 Nov 21:30** — Payroll run finishes without checking the holiday table.") == []
+
+
+# Wording that is quoted to be discussed, not used
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Swap “he didn't bother to check the logs” for “the logs were not linked from the alert”.",
+        "Rather than writing 'the contractor skipped the dry run', describe what the dry run would have required.",
+        "When a reviewer writes 'she should have escalated sooner', ask what escalation looked like that night.",
+        "Our style guide lists phrases like 'all he needed to do was restart it' as ones to rewrite.",
+        "The manager's email said the team 'never bothers to update the tracker', and we followed that up in the retro.",
+    ],
+)
+def test_quoted_wording_being_discussed_is_not_flagged(text):
+    assert analyze(text) == []
+
+
+def test_blame_outside_the_discussed_quote_is_still_flagged():
+    text = "Replace 'obviously' with a description, and note that Omar deleted the wrong bucket."
+    assert "individual_blame" in categories(text)
+
+
+def test_a_quote_without_a_framing_word_is_still_read():
+    assert analyze("The summary opened with “the on-call engineer failed to escalate the page for an hour.”") != []
+
+
+# "Should have" as possession or obligation, not a perfect
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Each squad should have a named deputy for the release train.",
+        "Every on-call engineer should have access to the break-glass account.",
+        "New joiners should have the laptop and accounts ready on day one.",
+    ],
+)
+def test_should_have_with_a_noun_is_not_counterfactual(text):
+    assert analyze(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bjorn should have rung the vendor before the window closed.",
+        "The approver should've sent the change back for a second look.",
+        "I should have double checked the timezone.",
+        "The manager could have at least told the team about the reorg.",
+    ],
+)
+def test_should_have_with_a_participle_is_counterfactual(text):
+    assert "counterfactual" in categories(text)
+
+
+# Reported speech: the speaker is not the actor
+
+
+def test_organisation_reporting_a_system_cause_is_not_blame():
+    text = "The retailer said a faulty load balancer rule sent traffic to the wrong region, and that rules are now peer-reviewed."
+    assert analyze(text) == []
+
+
+def test_organisation_admitting_a_person_acted_is_still_blame():
+    assert "individual_blame" in categories("The retailer admitted a contractor ran the cleanup against the wrong region.")
+
+
+def test_own_team_in_first_person_is_not_singled_out():
+    assert analyze("Our squad keeps slipping on estimates, and we think the intake process is why.") == []
+
+
+# Sarcastic labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Some bright spark thought it was fine to reuse the staging keys in production.",
+        "Our resident rocket scientist hard-coded the admin password.",
+        "Some hero decided to hot-patch the primary at lunchtime.",
+    ],
+)
+def test_sarcastic_label_for_the_actor_is_loaded(text):
+    assert "loaded_judgement" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The hero image on the landing page failed to load for mobile users.",
+        "The genius of the design is that each shard fails alone.",
+        "Our hero of the night was the automatic failover, which kicked in within seconds.",
+    ],
+)
+def test_brilliance_words_in_their_plain_sense_are_not_loaded(text):
+    assert analyze(text) == []
+
+
+# Character verdicts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new coordinator shows no sense of urgency.",
+        "The vendor's technician has zero attention to detail.",
+        "The team lead had one job and still fumbled it.",
+        "Frankly, our release manager is a liability.",
+        "Tariq is simply not cut out for incident command.",
+        "Legal couldn't even manage that much.",
+    ],
+)
+def test_verdicts_on_a_person_are_loaded(text):
+    assert "loaded_judgement" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The retry queue couldn't handle even that much traffic.",
+        "The old dashboard has no sense of which alerts matter.",
+        "Each service has one job: accept the event and acknowledge it.",
+    ],
+)
+def test_verdict_phrases_about_systems_are_not_loaded(text):
+    assert analyze(text) == []
+
+
+# A person as the cause
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The underlying cause was Bartek.",
+        "Root cause: the new contractor.",
+        "The weak link was the night-shift supervisor.",
+        "The regulator singled out a lone technician as the cause of the blackout.",
+        "The broadcaster blamed a junior producer for the on-air error.",
+        "According to the filing, a warehouse clerk was responsible for the leaked customer list.",
+        "The firm let go of the employee responsible for the misconfiguration.",
+        "The engineer responsible has been moved to another team.",
+        "The regional director called it a silly mistake by one operator.",
+    ],
+)
+def test_person_named_as_the_cause_is_individual_blame(text):
+    assert "individual_blame" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The root cause was a retry loop with no backoff.",
+        "The root cause was that the lock timeout defaulted to infinity.",
+        "The review blamed the deploy tooling for the delay.",
+        "The platform team is responsible for the incident response rota.",
+        "The engineer responsible for the billing service joined the bridge at 02:10.",
+        "The request came from the sales team on Tuesday.",
+    ],
+)
+def test_systems_as_the_cause_and_ownership_are_not_individual_blame(text):
+    assert analyze(text) == []
+
+
+# Singled-out roles using access, people-incident acts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The trainee had root credentials and used them to clear the queue.",
+        "The new lead alienated half the team within a month.",
+        "The account director kept the engineers in the dark about the contract terms.",
+        "Our product owner promised the client a feature that nobody had scoped.",
+        "The SRE went ahead with the failover despite the change freeze.",
+        "The scrum master let the sprint backlog balloon.",
+        "The hiring panel failed to notice the gaps in her references.",
+        "The interviewer never got back to the candidate.",
+        "The departing manager left no handover notes.",
+        "IT couldn't even manage that.",
+    ],
+)
+def test_person_acts_that_do_harm_are_blame(text):
+    assert categories(text) & {"individual_blame", "counterfactual", "loaded_judgement"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The dashboard panel failed to show the error budget burn.",
+        "The cron job let the certificate expire because its schedule was commented out.",
+        "The migration went ahead as scheduled on Tuesday.",
+        "The engineer who owns the service didn't get the page.",
+    ],
+)
+def test_same_acts_by_systems_or_with_reasons_are_not_blame(text):
+    assert analyze(text) == []
+
+
+# Expectations, rhetorical questions and hindsight idioms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The duty manager was meant to review the access log every week.",
+        "Noor was expected to update the status page and didn't.",
+        "Why did nobody think to test the restore?",
+        "So why didn't the approver just ask?",
+        "How could they not see it coming?",
+        "The analyst made no attempt to reconcile the totals.",
+        "Instead of paging the DBA, the on-call spent an hour guessing.",
+        "Had the coordinator followed up, we'd have kept the booking.",
+        "He should never have been given production access.",
+    ],
+)
+def test_expectations_and_rhetorical_questions_are_counterfactual_or_hindsight(text):
+    assert categories(text) & {"counterfactual", "hindsight"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The nightly job was meant to run at 02:00 but its cron entry was removed.",
+        "The team was expected to ship the migration in six weeks.",
+        "Why did the on-call engineer restart the primary?",
+        "Why didn't the alert fire?",
+        "How did the monitoring miss the disk filling up?",
+        "Instead of paging the DBA, the alert went to a shared mailbox.",
+        "Had the canary stage covered config changes, the error would have been caught early.",
+    ],
+)
+def test_neutral_questions_and_system_expectations_are_not_flagged(text):
+    assert analyze(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anyone watching the graphs could have spotted the leak.",
+        "A halfway decent engineer would have caught the missing index.",
+        "A more careful reviewer would have checked the target first.",
+        "Ops ought to know better than to restart every node at once.",
+        "The risk was plain as day.",
+        "You'd think a senior engineer would know not to do that on production.",
+        "Nobody in their right mind would run that script at peak.",
+        "With even a moment's thought, the approver would have seen the problem.",
+        "It was a trivial one-liner that anyone could have written.",
+    ],
+)
+def test_hindsight_idioms_are_hindsight(text):
+    assert "hindsight" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The risk was plain once we graphed the queue depth.",
+        "With more time to test, the team would have seen the problem in staging.",
+        "Anyone paying attention to the channel can ask the incident commander for context.",
+    ],
+)
+def test_hindsight_idiom_lookalikes_are_not_flagged(text):
+    assert analyze(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It isn't hard: you simply read the error message.",
+        "It was literally a one-line fix.",
+        "It would only have taken a minute to check.",
+    ],
+)
+def test_minimising_the_work_is_minimising(text):
+    assert "minimising" in categories(text)
+
+
+def test_describing_a_small_fix_plainly_is_not_minimising():
+    assert analyze("It was a one-line fix, and the hard part was finding which line.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Investigators said the breach was the work of a disgruntled database admin.",
+        "The problem is the new coordinator.",
+        "The oversight was Hamid's, and everyone knows it.",
+        "The support agent hung up on the caller.",
+        "Yusuf decided, on his own, to bypass the approval step.",
+        "Sales over-committed again and engineering paid for it.",
+        "Ingrid, as usual, left the rollout half-finished.",
+    ],
+)
+def test_more_ways_of_pinning_it_on_a_person_are_individual_blame(text):
+    assert "individual_blame" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The problem was the engineer's laptop clock, which had drifted by six minutes.",
+        "The deploy went out as usual at 10:00.",
+        "The work of the night shift kept the queue drained until morning.",
+        "The culprit was a cron job that nobody owned.",
+        "The company blamed a software update for the outage.",
+    ],
+)
+def test_lookalikes_of_pinning_it_on_a_person_are_not_flagged(text):
+    assert analyze(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The alert could not have been clearer.",
+        "A competent team would have had a rollback plan.",
+    ],
+)
+def test_more_hindsight_idioms(text):
+    assert "hindsight" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The on-call was too busy chatting to notice the page.",
+        "The new lead's arrogance turned a small slip into a long outage.",
+    ],
+)
+def test_more_character_verdicts(text):
+    assert "loaded_judgement" in categories(text)
+
+
+def test_too_busy_with_a_reason_is_not_loaded():
+    assert analyze("The engineer was too busy with the failover to see the second alert, which went to the same pager.") == []
+
+
+def test_all_it_would_have_taken_is_minimising():
+    assert "minimising" in categories("All it would have taken was one message in the channel.")

@@ -25,7 +25,7 @@ _FOLLOWED_PROCEDURE = re.compile(
     r"|\b(?:as|exactly as|precisely as)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:documented|instructed|described|written|prescribed|specified|trained)\b"
     r"|\b(?:following|per|according to|as per|in line with|(?<!had )(?<!have )(?<!not )followed)\s+(?:the\s+|our\s+)?(?:[\w-]+\s+)?"
     r"(?:guide|runbook|playbook|checklist|procedure|instructions|docs|documentation|handbook|manual|process)\b"
-    r"|\b(?:normal|standard|usual|common|accepted|routine)\s+(?:practice|procedure)\b|\bas\s+usual\b",
+    r"|\b(?:normal|standard|usual|common|accepted|routine)\s+(?:practice|procedure)\b|(?<!,\s)\bas\s+usual\b(?!,)",
     re.IGNORECASE,
 )
 # A judgement someone feared or reported about themselves, not the writer's own:

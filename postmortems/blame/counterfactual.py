@@ -18,6 +18,8 @@ followed read looked waited planned said mentioned
 """.split())
 # "should have been" + these describes a person's state of mind, not a passive.
 _STATE_AFTER_BEEN = frozenset("more less aware careful paying watching checking on alert clear vigilant ready".split())
+# "Should (never) have been given/hired/promoted": judging that the person was trusted at all.
+_TRUSTED_WITH = frozenset("given allowed hired promoted trusted put let appointed allowed employed left".split())
 # Verbs of receiving news: "failed to hear about the change" is about the signal, not diligence.
 _RECEIPT_VERBS = frozenset("hear receive get learn find reach register arrive load".split())
 # Things people are expected to do: "X never escalated" is an omission when X is a person.
@@ -30,13 +32,39 @@ looked open opened chase chased follow-up hand-off handover train trained onboar
 """.split())
 _MODAL_PERFECT = (
     r"\b(?P<t>(?P<modal>should|ought|could)(?:n't|n’t|\s+not|\s+never)?(?:\s+to)?(?:\s+\w+ly|\s+just|\s+at least|\s+also|\s+all)?"
-    r"(?:\s+have|'ve|’ve)(?:\s+\w+ly)?\s+(?P<verb>[a-z][a-z-]*))\b(?:\s+(?P<next>[a-z]+))?"
+    r"(?:\s+have|'ve|’ve)(?:\s+\w+ly|\s+at\s+least|\s+just|\s+even|\s+also)?\s+(?P<verb>[a-z][a-z-]*))\b(?:\s+(?P<next>[a-z]+))?"
 )
+
+
+# Irregular past participles that do not end like regular ones (-ed, -en, -wn, -ne, -t).
+_IRREGULAR_PARTICIPLES = frozenset("""
+done run come become gone said paid laid made had read led fed bred fled sped hit cut put set let shut quit split spread
+hung rung sung stung swung clung flung strung dug stuck struck spun won begun swum drunk shrunk sunk held told sold
+found ground bound wound heard stood understood withstood sat spat slid hid rid bid shed bled
+""".split())
+
+
+def _is_past_participle(word):
+    """"Should have checked/caught/gone" is a perfect; "should have a one-to-one", "should have access" is possession."""
+    if word in _IRREGULAR_PARTICIPLES or "-" in word and _is_past_participle(word.rsplit("-", 1)[-1]):
+        return True
+    return len(word) > 2 and word.endswith(("ed", "en", "wn", "ne", "t")) and word not in _NOT_PARTICIPLES
+
+
+# Nouns and determiners that end like participles: "should have sent" is a perfect, "should have insight" is not.
+_NOT_PARTICIPLES = frozenset("""
+the one none insight input support oversight budget contact context content account amount consent assent argument
+effort least most best first last next that what an it at
+""".split())
 
 
 def _judges_a_person(sentence, match):
     verb = match.group("verb").lower()
     if is_about_blame(sentence.text) or _is_nominal_clause(sentence, match):
+        return False
+    if not _is_past_participle(verb) and not (
+        verb in ("double", "triple", "cross", "spot") and _is_past_participle((match.group("next") or "").lower())
+    ):
         return False
     kind = subject_of(sentence, match)
     if verb in _HINDSIGHT_VERBS:
@@ -45,6 +73,9 @@ def _judges_a_person(sentence, match):
         return match.group("modal").lower() == "could" and kind == subjects.PERSON and not negated
     if verb == "been":
         following = (match.group("next") or "").lower()
+        if following in _TRUSTED_WITH and kind == subjects.PERSON:
+            # "He should never have been given production access": the person as the mistake.
+            return True
         return following in _STATE_AFTER_BEEN and kind in (subjects.PERSON, subjects.SELF)
     if match.group("modal").lower() == "could":
         if re.search(r"n't|n’t|\bnot\b|\bnever\b", match.group("t")):
@@ -84,6 +115,9 @@ _BE_FORMS = frozenset("was were is are am be been being get gets got getting".sp
 
 def _omission_by_person(sentence, match):
     verb = match.group("verb").lower()
+    if verb in ("get", "got") and re.match(r"\s+(?:back|round|around)\s+to\b", sentence.text[match.end():]):
+        # "The interviewer never got back to the candidate": a reply owed, not a signal missed.
+        verb = "replied"
     if verb in NEUTRAL_AFTER_NEGATION or verb in ("be", "been", "do", "fire", "trigger", "run"):
         return False
     if _nearest_word(sentence, match) in _BE_FORMS:
@@ -165,6 +199,71 @@ def _praises_alternative(sentence, match):
     return not any(_RISKY_ACT.fullmatch(word) for word in re.findall(r"[\w-]+", clause))
 
 
+_WHY_NOBODY = re.compile(r"^(?:nobody|no one|no-one|none of (?:them|us)|anyone|anybody)\b", re.IGNORECASE)
+
+
+def _rhetorical_why(sentence, match):
+    """A "why" question that implies an omission was obvious: negated, about nobody, or "think to"/"bother"/"just".
+
+    "Why did the on-call restart the primary?" is an honest five-whys question and is left alone.
+    """
+    if is_about_blame(sentence.text):
+        return False
+    aux = match.group("aux").lower()
+    who = match.group("who").strip()
+    head = sentence.text[match.start("t"):match.start("verb")].lower()
+    verb = match.group("verb").lower()
+    implies_omission = (
+        "n't" in aux or "n’t" in aux or re.search(r"\b(?:not|never|just|simply|even|on earth|in the world)\b", head)
+        or _WHY_NOBODY.match(who) or verb in ("think", "bother", "care") or (verb == "anyone" and aux in ("would", "did"))
+    )
+    if not implies_omission:
+        return False
+    if _WHY_NOBODY.match(who):
+        return True
+    kind = subjects.subject_kind(sentence, match.start("verb"))
+    if kind == subjects.UNKNOWN:
+        kind = subjects.agent_kind(sentence, match.start("verb"))
+    if kind == subjects.UNKNOWN:
+        # "why didn't the approver just ask": the lazy subject group may have stopped short of the noun.
+        kind = subjects.PERSON if subjects.names_a_person(sentence, sentence.text[match.start("who"):match.end("verb")]) else kind
+    return kind == subjects.PERSON
+
+
+_OMISSION_AFTER = re.compile(
+    r"^[^.;]*?\b(?:and|but)\s+(?:then\s+|still\s+|simply\s+)?(?:didn't|didn’t|did\s+not|never|forgot|failed|skipped|ignored|neglected"
+    r"|wasn't|wasn’t|hadn't|hadn’t|did\s+nothing|missed)\b",
+    re.IGNORECASE,
+)
+
+
+def _expected_of_person(sentence, match):
+    """"The engineer was supposed to run the checklist": a person measured against a duty.
+
+    "Was expected to" also describes pressure ("the team was expected to ship in six weeks"),
+    so it counts only when an omission follows; "meant to" is left alone before "but".
+    """
+    if is_about_blame(sentence.text) or subjects.agent_kind(sentence, trigger_span(match)[0]) != subjects.PERSON:
+        return False
+    word = match.group("t").split()[1].lower()
+    after = sentence.text[match.end():]
+    if word == "supposed":
+        return True
+    if word == "expected":
+        return bool(_OMISSION_AFTER.search(after))
+    return bool(_OMISSION_AFTER.search(after)) or not re.search(r"\b(?:but|until|because|although|though)\b", after, re.IGNORECASE)
+
+
+def _instead_by_person(sentence, match):
+    """The one who chose the alternative is a person; a sentence-initial "Instead of X," takes the main clause's subject."""
+    if _person_subject(sentence, match):
+        return True
+    if sentence.text[:match.start()].strip(" -*"):
+        return False
+    kind, owned, _ = subjects.main_clause(sentence)
+    return kind == subjects.PERSON and not is_about_blame(sentence.text)
+
+
 def _not_system(sentence, match):
     return subject_of(sentence, match) != subjects.SYSTEM
 
@@ -220,15 +319,31 @@ RULES = [
         (subjects.names_a_person(sentence, match.group("who")) and not is_about_blame(sentence.text)),
     ),
     compile_rule(
+        "did_not", "counterfactual",
+        "made make makes attempt effort finger nothing",
+        # "The analyst made no attempt to verify the numbers", "did nothing to stop it".
+        r"\b(?P<t>(?:made|makes|make)\s+(?:no|zero|little|not\s+(?:one|a\s+single|any))\s+(?:real\s+|serious\s+)?(?:attempt|effort)\s+to"
+        r"|(?:didn't|didn’t|did\s+not|never)\s+(?:even\s+)?lift\s+a\s+finger|did\s+(?:absolutely\s+)?nothing\s+to\s+(?:stop|prevent|fix|help|address|escalate|warn))\b",
+        lambda sentence, match: subject_of(sentence, match) == subjects.PERSON and not is_about_blame(sentence.text),
+    ),
+    compile_rule(
+        "did_not", "counterfactual",
+        "left",
+        # "The outgoing lead left no handover notes."
+        r"\b(?P<t>left\s+(?:no|zero|nothing\s+but|not\s+(?:a\s+single|one|any))\s+(?:[\w-]+\s+){0,2}?(?:notes?|handover|hand-off|handoff|documentation|docs"
+        r"|instructions|runbook|comments?|trail|record|context|explanation|message|word|warning|ticket|status|update))\b",
+        lambda sentence, match: subject_of(sentence, match) == subjects.PERSON and not is_about_blame(sentence.text),
+    ),
+    compile_rule(
         "instead_of", "counterfactual",
         "instead",
         r"\b(?P<t>instead of\s+(?!understanding|asking|learning|knowing|wondering|blaming)(?P<alt>\w+ing))\b",
-        lambda sentence, match: _person_subject(sentence, match) and not _praises_alternative(sentence, match),
+        lambda sentence, match: _instead_by_person(sentence, match) and not _praises_alternative(sentence, match),
     ),
     compile_rule(
         "if_had", "counterfactual",
         "had",
-        r"(?:^|[,;]\s*)(?P<t>had\s+[^,;.]{3,60}?)(?=\s*,[^.]*\b(?:would|could|might|wouldn't|couldn't)\b)",
+        r"(?:^|[,;]\s*)(?P<t>had\s+[^,;.]{3,60}?)(?=\s*,[^.]*(?:\b(?:would|could|might|wouldn't|couldn't)\b|\w['’]d\s+(?:have|never|not|be)\b))",
         _person_inverted_if,
     ),
     compile_rule(
@@ -245,8 +360,19 @@ RULES = [
     ),
     compile_rule(
         "supposed_to", "counterfactual",
-        "supposed",
-        r"\b(?P<t>(?:was|were)\s+supposed\s+to)\b",
-        _person_subject,
+        "supposed meant expected",
+        r"\b(?P<t>(?:was|were)\s+(?:supposed|meant|expected)\s+to)\b",
+        _expected_of_person,
+    ),
+    compile_rule(
+        "why_question", "counterfactual",
+        "why",
+        # "Why did nobody think to try a restore?", "Why didn't the lead just ask?", "Why on earth would anyone..."
+        r"(?:^|[,;:—–]\s*|\b(?:so|and|but|then|honestly|seriously)\s+)(?P<t>why\s+(?:on\s+earth\s+|in\s+the\s+world\s+)?"
+        r"(?P<aux>didn't|didn’t|wasn't|wasn’t|weren't|weren’t|hadn't|hadn’t|couldn't|couldn’t|wouldn't|wouldn’t|isn't|isn’t|doesn't|doesn’t"
+        r"|did|was|were|had|could|would|is|does)\s+(?P<who>(?:[\w'’-]+\s+){1,3}?)(?:not\s+|never\s+|even\s+|just\s+|simply\s+|ever\s+)*"
+        r"(?P<verb>[a-z]+)(?![\w'’-]))(?P<rest>[^?]*)\?",
+        _rhetorical_why,
     ),
 ]
+

@@ -101,6 +101,28 @@ def _someone_generic(sentence, match):
 _NOVICE = re.compile(r"\b(?:junior|intern|trainee|beginner|novice|newbie|child|kid|toddler|grandmother|grandma|layperson|student)s?\b", re.IGNORECASE)
 
 
+def _how_subject_is_person(sentence, match):
+    """"How could they miss it?" asks about people; "how did the monitoring miss it?" about a tool."""
+    who = match.group("who").lower()
+    if who.split()[0] in ("we", "i", "us"):
+        return False
+    if who.split()[0] in ("they", "he", "she", "you", "anyone", "anybody", "nobody", "everyone"):
+        return True
+    return subjects.names_a_person(sentence, match.group("who"))
+
+
+_CORE_ROLES = re.compile(r"(?:engineers?|developers?|person|admins?|sysadmins?|operators?|managers?|programmers?|dbas?|sres?|one|professionals?|leads?)$", re.IGNORECASE)
+_COUNTERFACTUAL_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:would|could|should)(?:n't|n’t|\s+not|\s+never)?(?:\s+\w+ly)?\s*(?:have|'ve|’ve|know|never|not)\b", re.IGNORECASE)
+
+
+def _competent_person(sentence, match):
+    """"Any competent engineer would..."; for other roles ("a good facilitator will redirect") only a counterfactual counts."""
+    who = match.group("who")
+    if _CORE_ROLES.match(who):
+        return True
+    return subjects.names_a_person(sentence, who) and bool(_COUNTERFACTUAL_AFTER.search(sentence.text[match.end():]))
+
+
 def _not_about_blame(sentence, match):
     return not is_about_blame(sentence.text)
 
@@ -136,12 +158,12 @@ RULES = [
     ),
     compile_rule(
         "competent", "hindsight",
-        "competent decent reasonable good experienced half sensible careful qualified real seasoned professional trained junior first self",
-        r"\b(?P<t>(?:any|a|every)\s+(?:competent|decent|reasonable|good|experienced|half-decent|sensible|careful"
-        r"|qualified|real|seasoned|professional|trained|junior|first-year|self-respecting)\s+(?:[\w-]+\s+)?"
-        r"(?:engineers?|developers?|person|admins?|sysadmins?|operators?|managers?|programmers?|dbas?|sres?|one|professionals?|leads?))\b"
+        "better smarter sharper wiser attentive diligent conscientious competent decent reasonable good experienced half halfway remotely minimally vaguely moderately sensible careful qualified real seasoned professional trained junior first self",
+        r"\b(?P<t>(?:any|a|every)\s+(?:(?:halfway|half|remotely|minimally|vaguely|moderately|reasonably|even\s+slightly|properly|more|slightly\s+more|bit\s+more)\s+)?(?:competent|decent|reasonable|good|experienced|half-decent|sensible|careful"
+        r"|qualified|real|seasoned|professional|trained|junior|first-year|self-respecting|better|smarter|sharper|wiser|attentive|diligent|conscientious)\s+(?:[\w-]+\s+)?"
+        r"(?P<who>engineers?|developers?|person|admins?|sysadmins?|operators?|managers?|programmers?|dbas?|sres?|one|professionals?|leads?|[a-z][\w-]*))\b"
         r"(?=[^.;]{0,40}\b(?:would|could|should|knows?|can|will|understands?|sees?)\b)",
-        _not_about_blame,
+        all_of(_not_about_blame, _competent_person),
     ),
     compile_rule(
         "everyone_knows", "hindsight",
@@ -167,8 +189,9 @@ RULES = [
     ),
     compile_rule(
         "should_know", "hindsight",
-        "should knew",
-        r"\b(?P<t>should (?:already )?know (?:better|by now|this by now)|knew better|should have known better)\b",
+        "should ought knew",
+        r"\b(?P<t>(?:should|ought\s+to)\s+(?:already\s+|really\s+|surely\s+)?know\s+(?:better|by\s+now|this\s+by\s+now)"
+        r"|knew better|(?:should|ought\s+to)\s+(?:have|'ve|’ve)\s+known\s+better|should've\s+known\s+better)\b",
         _not_about_blame,
     ),
     compile_rule(
@@ -219,10 +242,11 @@ RULES = [
     ),
     compile_rule(
         "competent", "hindsight",
-        "sense brain clue half ounce shred modicum eyes",
+        "sense brain clue half ounce shred modicum eyes right",
         # "nobody with any sense", "anyone with half a brain"
         r"\b(?P<t>(?:nobody|no one|no-one|anyone|anybody|someone|somebody|everyone|any\s+\w+|nobody\s+\w+)\s+with\s+"
-        r"(?:any|a shred of|half a|an ounce of|a modicum of|a grain of|even basic|basic|a bit of|some|a pair of|working)\s+(?:common\s+)?(?:sense|brain|clue|judge?ment|experience|eyes))\b",
+        r"(?:any|a shred of|half a|an ounce of|a modicum of|a grain of|even basic|basic|a bit of|some|a pair of|working)\s+(?:common\s+)?(?:sense|brain|clue|judge?ment|experience|eyes)"
+        r"|(?:nobody|no one|no-one|anyone|anybody|no\s+[\w-]+)\s+in\s+(?:their|his|her|your)\s+right\s+mind)\b",
         _not_about_blame,
     ),
     compile_rule(
@@ -247,4 +271,58 @@ RULES = [
         r"\b(?P<t>(?:was|would have been|were)\s+(?:really\s+|pretty\s+|quite\s+|so\s+)?(?:trivial|easy|simple|straightforward)\s+to\s+(?:avoid|prevent|fix|catch|stop|check|test|do))\b",
         all_of(_not_about_blame, not_negated),
     ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "paying attention looking watching awake eyes reading",
+        # "Anyone paying attention could tell...": the signal declared visible to every attentive person.
+        r"\b(?P<t>(?:any(?:one|body)|every(?:one|body)|any\s+[\w-]+|someone|somebody)\s+(?:who\s+(?:was|had\s+been|were)\s+)?"
+        r"(?:paying\s+(?:any\s+)?attention|looking|watching|awake|listening|with\s+(?:eyes|a\s+pulse)|reading\s+(?:the\s+)?[\w-]+)"
+        r"(?:\s+(?:at|to)\s+(?:the\s+)?[\w-]+)?\s+(?:could|would|should|can|will|must)(?:\s+have)?\s+(?:\w+\s+)?"
+        r"(?:tell|told|see|seen|know|known|spot|spotted|notice|noticed|guess|guessed|predict|predicted|realis|realiz|caught|catch)\w*)\b",
+        all_of(_not_about_blame, not_negated),
+    ),
+    compile_rule(
+        "saw_it_coming", "hindsight",
+        "plain clear day there see clearer plainer louder obvious explicit visible",
+        # "The risk was plain as day", "the signs were there for anyone to see".
+        r"\b(?P<t>(?:as\s+)?(?:plain|clear)\s+as\s+(?:day|daylight)|there\s+for\s+(?:all|anyone|anybody|everyone|everybody)\s+to\s+see"
+        r"|(?:right\s+)?(?:in\s+front\s+of|under)\s+(?:their|his|her|your|everyone's|everyone’s)\s+(?:noses?|eyes)"
+        r"|(?:could|can)(?:n't|n’t|\s+not|\s+hardly)\s+(?:have\s+)?(?:been|be)\s+(?:any\s+)?(?:clearer|plainer|louder|more\s+(?:obvious|explicit|visible)))\b",
+        all_of(_not_about_blame, not_negated),
+    ),
+    compile_rule(
+        "simple_check", "hindsight",
+        "moment minute second little bit ounce shred modicum basic minimal thought care attention effort",
+        # "With even a moment's thought, the engineer would have seen it": the alternative made to look effortless.
+        r"\b(?P<t>(?:with\s+|given\s+)?(?:even\s+)?(?:a|an|the)?\s*(?:moment's|moment’s|minute's|minute’s|second's|second’s|little|bit\s+of|ounce\s+of|shred\s+of"
+        r"|modicum\s+of|basic|minimal|five\s+minutes'|five\s+minutes’)\s+(?:more\s+)?(?:thought|care|attention|effort|diligence|checking|common\s+sense|curiosity|reading|research))\b"
+        r"(?=[^.;]{0,80}\b(?:would|could|might)(?:\s+\w+ly)?\s+have\b)",
+        _not_about_blame,
+    ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "think thought expect expected imagine",
+        # "You'd think a senior engineer would know not to run that on production."
+        r"\b(?P<t>(?:you|one|i|we|anyone)(?:'d|’d|\s+would|\s+might)\s+(?:have\s+)?(?:think|thought|expect|expected|imagine|imagined|assume|assumed))"
+        r"\s+(?:that\s+)?(?P<who>(?:[\w'’-]+\s+){1,4}?)(?:would|should|could|might|knows?|'d|’d)\b",
+        all_of(_not_about_blame, lambda sentence, match: subjects.names_a_person(sentence, match.group("who"))),
+    ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "anyone anybody intern child junior trainee monkey kid could can",
+        # "a trivial one-liner that anyone could have written", "simple enough that an intern could do it".
+        r"\b(?P<t>(?:any(?:one|body)|an?\s+(?:intern|child|junior|trainee|monkey|kid|first-year|five-year-old|ten-year-old|new\s+hire|student))"
+        r"\s+(?:could|can|would)\s+(?:have\s+)?(?:written|write|done|do|fixed|fix|handled|handle|managed|manage|caught|catch|followed|follow)"
+        r"(?:\s+(?:it|this|that|them))?)\b",
+        all_of(_not_about_blame, not_negated, lambda sentence, match: not re.search(r"\b(?:if|whether|so\s+that|in\s+case)\s+$", sentence.text[:match.start()], re.IGNORECASE)),
+    ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "how",
+        # "How could they not see it coming?", "How did the reviewer miss this?"
+        r"\b(?P<t>how\s+(?:on\s+earth\s+)?(?:could|did|can|do|does|would)\s+(?P<who>(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+)?)\s+(?:not\s+|possibly\s+|just\s+|simply\s+)?(?:have\s+)?"
+        r"(?:miss|missed|overlook|overlooked|ignore|ignored|see|seen|notice|noticed|forget|forgot|forgotten|skip|skipped|let\s+(?:this|that|it)\s+(?:happen|through|slip)))\b(?=[^?]*\?)",
+        all_of(_not_about_blame, lambda sentence, match: _how_subject_is_person(sentence, match)),
+    ),
 ]
+

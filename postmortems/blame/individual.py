@@ -127,8 +127,10 @@ def _passive_person_agent(sentence, match):
     if noun_phrase_kind(sentence, match.start("who")) != subjects.PERSON:
         return False
     participle = match.group("verb").lower()
+    if participle.split()[0] in ("rushed", "forced", "rubber-stamped", "rubberstamped"):
+        participle = "bypassed"  # pushed past the usual checks
     if participle in _HARMFUL_PARTICIPLES:
-        return True
+        return participle not in ("deleted", "dropped", "truncated") or not _REMEDIAL_PURPOSE.search(sentence.text)
     return bool(_HARM_FOLLOWS.search(sentence.text, match.end()))
 
 
@@ -148,7 +150,13 @@ def _person_act_then_harm(sentence, match):
     verb = tokens[verb_index]
     if verb.start >= match.start() or is_negated(sentence, verb.start + 1, window=2):
         return False
-    if _SEPARATE_CLAUSE.search(sentence.text, verb.end, match.start()):
+    separate = _SEPARATE_CLAUSE.search(sentence.text, verb.end, match.start())
+    if separate and not (
+        # "ran a command that took the region offline": the relative clause is the act's own consequence.
+        separate.group().lower() in ("that", "which")
+        and not sentence.text[separate.end():match.start()].strip()
+        and not _SEPARATE_CLAUSE.search(sentence.text, separate.end(), match.start())
+    ):
         # "...while checkout was timing out", "...; the outage came from": not told as a consequence.
         return False
     word = verb.lower
@@ -262,6 +270,57 @@ def _modifies_next_noun(tokens, index):
     return following.text[0].islower() and not subjects.is_verb_like(word, tokens[index].lower)
 
 
+def _harm_came_from(sentence, match):
+    """"The error came from the coordinator entering...": "came from" blames only when what came is a harm."""
+    trigger = match.group("t").lower()
+    if not re.match(r"(?:came|comes|stemmed|stems|originated|originates|arose|arises|resulted|results)\s+from", trigger):
+        return True
+    return bool(_FAULT_BEFORE.search(sentence.text[:match.start("t")]) or _HARM_NOUN.search(sentence.text[:match.start("t")]))
+
+
+_HARM_NOUN = re.compile(
+    r"\b(?:problems?|issues?|damage|breach|leak|loss|corruption|delay|bug|regression|crash|downtime|disruption|mess|fiasco|breakage)\b",
+    re.IGNORECASE,
+)
+
+
+def _person_or_owned_acts(sentence, match):
+    """The subject of the act is a person, or a person's trait or artefact ("management's indifference")."""
+    if is_negated(sentence, match.start()) or not _blames(sentence):
+        return False
+    kind, owned = subjects.strict_agent_kind(sentence, match.start())
+    return kind == subjects.PERSON or owned or _possessor_is_person(sentence, match.start())
+
+
+def _cause_is_person(sentence, match):
+    """The cause is named as a person ("the root cause was Priya"), not a person's artefact or a system."""
+    if not _blames(sentence) or is_negated(sentence, match.start()):
+        return False
+    who = next((t for t in sentence.tokens if t.start == match.start("who")), None)
+    if who is None or who.lower in ("that", "this", "it", "not", "no", "never", "human", "operator", "user"):
+        # "the root cause was that...", "the cause was human error" (the human-error rule speaks to that).
+        return False
+    if noun_phrase_kind(sentence, match.start("who")) != subjects.PERSON:
+        return False
+    rest = sentence.text[who.end:]
+    if match.group("t").lower() == "problem":
+        # "The problem is the new manager." The bare word needs the person to end the clause:
+        # "the problem was the engineer's laptop" is about the laptop.
+        return bool(re.match(r"(?:\s+[\w-]+){0,2}?\s*(?:[.;:!—–]|,\s+(?:full\s+stop|plain\s+and\s+simple|period)|$)", rest)) and not who.lower.endswith("'s")
+    # "the cause was Priya's change" still names her; "the cause was Kafka's rebalancing" does not.
+    return not re.match(r"\s+(?:and|or)\s+(?:the|a|an)\s", rest)
+
+
+def _blamed_person(sentence, match):
+    """The one blamed is a person, and the sentence does not deny or discuss the blaming."""
+    if is_about_blame(sentence.text) or is_negated(sentence, match.start()):
+        return False
+    kind = subjects.strict_agent_kind(sentence, match.start())[0]
+    if kind == subjects.SELF:
+        return False
+    return noun_phrase_kind(sentence, match.start("who")) == subjects.PERSON
+
+
 def _role_suggestion(sentence, match):
     return _ROLE_HINT
 
@@ -297,7 +356,8 @@ _HARMFUL_ACTS = (
     r"|against\s+(?:[\w'’-]+\s+){0,2}?(?:advice|recommendations?|objections|wishes|guidance|policy|freeze|rules)"
     r"|(?:introduced|shipped|pushed|merged|committed|wrote|deployed|caused)\s+(?:the|a|an|this|that)\s+(?:[\w-]+\s+)?(?:bug|regression|defect|breakage|outage|incident)"
     r"|instead\s+of\s+(?:the\s+)?(?:staging|test|testing|dev|development|sandbox|canary|replica|secondary)\b"
-    r"|misread|misjudged|misdiagnosed|misinterpreted|misunderstood|misrouted|mislabell?ed|misfiled"
+    r"|misread|misjudged|misdiagnosed|misinterpreted|misunderstood|misrouted|mislabell?ed|misfiled|misrepresented|mishandled|mismanaged"
+    r"|misinformed|misquoted|misreported|misstated|misled|misspelled|misspelt|mistyped|misplaced|mis-?[a-z]{3,}ed"
     r"|(?:disabled|turned\s+off|switched\s+off|removed|bypassed|commented\s+out|skipped)\s+(?:the|an?|all|every|our)\s+(?:[\w-]+\s+)?"
     r"(?:alerts?|alarms?|monitors?|monitoring|checks?|tests?|guards?|guardrails?|safeguards?|safety|backups?|canary|validation|pager|paging|notifications?|approvals?|reviews?)\b"
     r"|(?:deployed|merged|approved|pushed|shipped|released|ran|applied)\s+(?:(?:it|this|that|the\s+[\w-]+)\s+)?(?:to\s+(?:production|prod)\s+)?"
@@ -310,11 +370,11 @@ _PARTICIPLES = (
     r"|removed|deleted|dropped|turned|switched|shut|unplugged|pulled|overwritten|wiped|silenced|muted|dismissed|ignored"
     r"|cancell?ed|lost|broken|introduced|misconfigured|approved|shipped|released|launched|skipped|missed|overlooked|overridden"
     r"|overruled|bypassed|killed|truncated|rebooted|restarted|corrupted|leaked|hard-?coded|botched|mistyped|forgotten|brushed|waved"
-    r"|inflicted|self-inflicted"
+    r"|inflicted|self-inflicted|rushed(?:\s+out\s+the\s+door|\s+through)?|forced\s+through|waved\s+through|rubber-?stamped"
 )
 _HARMFUL_PARTICIPLES = frozenset(
     "overwritten wiped silenced muted dismissed ignored lost broken misconfigured skipped missed overlooked overridden overruled "
-    "bypassed corrupted leaked botched mistyped forgotten brushed waved inflicted self-inflicted".split()
+    "bypassed corrupted leaked botched mistyped forgotten brushed waved inflicted self-inflicted deleted dropped truncated".split()
 )
 # What follows a neutral passive when it is told as the cause: harm, or a step skipped.
 _HARM_FOLLOWS = re.compile(
@@ -368,7 +428,7 @@ with of in on for from into without contained contains containing include includ
 use uses used using had has have having
 """.split())
 _QUANTIFIERS = frozenset("two three four five six several many few most both".split())
-_OBJECT_STARTS = frozenset("the a an this that these those it them his her their our every all its some".split())
+_OBJECT_STARTS = frozenset("the a an this that these those it them his her their our every all its some everyone everybody us me him".split())
 # Destructive acts: with a person (or a person's change or script) as the subject they name the culprit.
 _DESTRUCTIVE = (
     r"wiped|deleted|dropped\s+(?:the|a|an|all|every|several|two|three|production|prod|live|customer|our)|truncated|overwrote"
@@ -417,19 +477,22 @@ RULES = [
     ),
     compile_rule(
         "caused_by_person", "individual_blame",
-        "due because thanks blamed attributed traced traces trace fault result caused comes came boils boiled lies lay rests rested falls fell down started starts began begins",
+        "work doing handiwork due because thanks blamed attributed traced traces trace fault result caused comes came stemmed stems originated originates arose arises resulted results boils boiled lies lay rests rested falls fell down started starts began begins",
         r"\b(?P<t>(?:due to|because of|thanks to|blamed on|attributed to|trac(?:ed|es|e) (?:back )?to|the fault of|result of|caused by"
-        r"|(?:comes|came|boils|boiled) down to|(?:is|was|are|were) (?:all |entirely |largely )?down to|(?:started|starts|began|begins) with"
+        r"|(?:came|comes|stemmed|stems|originated|originates|arose|arises|resulted|results)\s+from"
+        r"|(?:the\s+)?(?:work|doing|handiwork)\s+of|(?:comes|came|boils|boiled) down to|(?:is|was|are|were) (?:all |entirely |largely )?down to|(?:started|starts|began|begins) with"
     r"|(?:lies|lay|rests|rested) (?:squarely |solely )?with|(?:falls|fell) (?:squarely )?on)\s+"
         r"(?:(?:a|an|the|one|some|our|their|his|her)\s+)?)(?P<who>[\w'’-]+)",
-        lambda sentence, match: _agent_is_person(sentence, match) and not _work_fell_on(sentence, match, fault_needed=True),
+        lambda sentence, match: _agent_is_person(sentence, match) and not _work_fell_on(sentence, match, fault_needed=True)
+        and _harm_came_from(sentence, match),
         _role_suggestion,
     ),
     compile_rule(
         "to_blame", "individual_blame",
         "blame fault culprit responsible",
         r"\b(?:is|was|were|are|be)\s+(?:(?:solely|entirely|partly|largely|directly|squarely)\s+)?(?P<t>to blame|at fault|the culprit"
-        r"|responsible for (?:the|this)\s+(?:\w+\s+)?(?:outage|incident|failure|problem|mess|breach|loss|delay|slip))\b",
+        r"|responsible for (?:the|this)\s+(?:\w+\s+)?(?:outage|incident|failure|problem|mess|breach|loss|delay|slip))\b"
+        r"(?!\s+(?:response|review|handling|process|rota|comms|communication|recovery|remediation|follow-up|post-?mortem|retro|budget|triage|queue|tracker|report|management|commander|channel))",
         _person_not_self, _role_suggestion,
     ),
     compile_rule(
@@ -437,7 +500,7 @@ RULES = [
         "outage incident failure mess blame fault responsibility this that loss",
         # "This outage is on Piotr", "the blame for this sits with the platform lead".
         r"\b(?:outage|incident|failure|mess|blame|fault|responsibility|this|that|loss|breach|delay)\s+(?:[\w-]+\s+){0,3}?"
-        r"(?P<t>(?:is|was|lies|lay|sits|sat|rests|rested|falls|fell)\s+(?:squarely\s+|entirely\s+|solely\s+|firmly\s+)?(?:on|with))"
+        r"(?P<t>(?:is|was|lies|lay|sits|sat|rests|rested|falls|fell)\s+(?:squarely\s+|entirely\s+|solely\s+|firmly\s+|all\s+|completely\s+|100%\s+)?(?:on|with))"
         r"\s+(?:(?:a|an|the|one|some|their|his|her)\s+)?(?P<who>[\w'’-]+)(?!\s+(?:hold|track|schedule|time|call|leave|site|the\s+agenda))",
         lambda sentence, match: _agent_is_person(sentence, match) and not _work_fell_on(sentence, match),
         _role_suggestion,
@@ -475,17 +538,19 @@ RULES = [
     ),
     compile_rule(
         "fingered", "individual_blame",
-        "held accountable answer fired disciplined",
+        "held accountable answer fired disciplined talking stern written warning slap retraining training spoken",
         # "The person who ran the script should be held accountable."
         r"\b(?:should|must|will|needs? to|ought to|has to|have to)\s+(?:be\s+)?(?P<t>held\s+(?:personally\s+)?(?:accountable|responsible)"
-        r"|answer\s+for\s+(?:this|it|that|the)|be\s+(?:fired|disciplined|let go|written up|sacked))\b",
+        r"|answer\s+for\s+(?:this|it|that|the)|be\s+(?:fired|disciplined|let go|written up|sacked))\b"
+        r"|\b(?:needs?|deserves?|needed|deserved|should\s+get|is\s+getting|will\s+get)\s+(?P<t2>(?:a\s+)?(?:talking-to|talking\s+to|stern\s+word|written\s+warning|final\s+warning"
+        r"|slap\s+on\s+the\s+wrist|(?:some\s+)?re-?training|to\s+be\s+(?:fired|disciplined|let\s+go|retrained|re-trained|spoken\s+to|reprimanded|sacked)))\b",
         lambda sentence, match: _blames(sentence) and not is_negated(sentence, match.start()),
         _role_suggestion,
     ),
     compile_rule(
         "fault_verb", "individual_blame",
-        "broke broken ignored ignoring missed overlooked skipped forgot bypassed misconfigured mistyped botched messed screwed blew took brought rushed went walked left deleted dropped wiped truncated overwrote destroyed erased nuked caused threw thrown passed didn did doesn sat logged approved merged reviewed signed straight directly against wrong",
-        r"\b(?P<t>broke|broken|ignored|ignoring|missed|overlooked|skipped|forgot|bypassed|misconfigured|mistyped|botched"
+        "completely totally entirely blatantly flat plainly fumbled flubbed muffed mislaid misplaced broke broken ignored ignoring missed overlooked skipped forgot bypassed misconfigured mistyped botched messed screwed blew took brought rushed went walked left deleted dropped wiped truncated overwrote destroyed erased nuked caused threw thrown passed didn did doesn sat logged approved merged reviewed signed straight directly against wrong",
+        r"\b(?P<t>broke|broken|ignored|ignoring|missed|overlooked|skipped|forgot|bypassed|misconfigured|mistyped|botched|fumbled|flubbed|muffed|mislaid|misplaced"
         r"|messed up|screwed up|blew up|took down|brought down|rushed|went home|walked away|left early"
         r"|left for (?:vacation|the day|lunch|the weekend|holiday)|(?:deleted|dropped|wiped|truncated|overwrote|destroyed|erased|nuked)\s+(?:the\s+|an?\s+|our\s+)?"
         r"(?:wrong|production|prod|live|customer|entire|whole|everything|all)"
@@ -494,7 +559,7 @@ RULES = [
         r"|(?:didn't|didn’t|did not|doesn't|doesn’t) pull (?:his|her|their|your) weight|blew off"
         r"|dropped the ball|sat on (?:the|it|this|that)|logged off|(?:approved|merged|reviewed|signed off on) (?:his|her|their) own"
         r"|(?:straight|directly) (?:in)?to (?:main|master|prod|production|live)|against (?:prod|production|live)"
-        r"|the wrong [\w-]+)\b",
+        r"|the wrong [\w-]+|(?:completely|totally|entirely|blatantly|flat-out|plainly)\s+wrong\s+[\w-]+)\b",
         _person_not_self, _role_suggestion,
     ),
     compile_rule(
@@ -517,6 +582,7 @@ RULES = [
         "pressure", "individual_blame",
         "pushed pushing pressured pressuring rushed rushing forced forcing made yelled shouted dumped",
         r"\b(?P<t>(?:pushed|pushing|pressured|pressuring|rushed|rushing|forced|forcing|made|yelled at|shouted at)\s+(?:me|us)"
+        r"|(?:pushed|pressured|forced|bullied|rushed|leaned\s+on|strong-armed)\s+(?:the|his|her|their|our)\s+(?:[\w-]+\s+)?(?:team|engineers|staff|developers|reports|people|crew)\s+(?:to|into)\b"
         r"|dumped\s+(?:[\w-]+\s+){0,4}?on\s+(?:me|us))\b",
         _person_not_self, _role_suggestion,
     ),
@@ -528,7 +594,7 @@ RULES = [
     ),
     compile_rule(
         "harm_act", "individual_blame",
-        "misread misjudged misdiagnosed misinterpreted misunderstood misrouted mislabelled mislabeled misfiled disabled removed bypassed commented skipped approved merged pushed released ran applied mistake accident error instead introduced shipped wrote deployed caused silenced muted snoozed dismissed disregarded brushed waved shrugged overrode overruled knocked force pushed lost leaked corrupted clobbered trashed hardcoded hard blew stonewalled sidelined undermined ghosted cancelled canceled vetoed talked shot rubber slept held committed made against took",
+        "misrepresented mishandled mismanaged misinformed misquoted misreported misstated misled misspelled misspelt mistyped misplaced mis misread misjudged misdiagnosed misinterpreted misunderstood misrouted mislabelled mislabeled misfiled disabled removed bypassed commented skipped approved merged pushed released ran applied mistake accident error instead introduced shipped wrote deployed caused silenced muted snoozed dismissed disregarded brushed waved shrugged overrode overruled knocked force pushed lost leaked corrupted clobbered trashed hardcoded hard blew stonewalled sidelined undermined ghosted cancelled canceled vetoed talked shot rubber slept held committed made against took",
         rf"\b(?P<t>{_HARMFUL_ACTS})\b",
         _person_acts, _role_suggestion,
     ),
@@ -573,7 +639,7 @@ RULES = [
         "left_sitting", "individual_blame",
         "left",
         r"\b(?P<t>left\s+(?:[\w'’-]+\s+){1,6}?(?:sitting|untouched|unanswered|unread|unreviewed|unassigned|unattended|unsigned|unsent"
-        r"|hanging|enabled|public|open|exposed|unlocked|unencrypted|world-readable|unpatched|in\s+(?:drafts|limbo|(?:his|her|their)\s+(?:inbox|queue|drafts))))\b",
+        r"|hanging|enabled|public|open|exposed|unlocked|unencrypted|world-readable|unpatched|half-finished|half-done|unfinished|broken|in\s+(?:drafts|limbo|(?:his|her|their)\s+(?:inbox|queue|drafts))))\b",
         _person_acts, _role_suggestion,
     ),
     compile_rule(
@@ -595,7 +661,7 @@ RULES = [
     ),
     compile_rule(
         "caused_by_person", "individual_blame",
-        " ".join(_PARTICIPLES.replace("?", "").replace("-", "|").split("|")) + " canceled",
+        " ".join(_PARTICIPLES.replace("?", "").replace("-", "|").split("|")) + " canceled rushed forced waved rubber",
         rf"\b(?:was|were|got|been|being|get|gets)\s+(?:\w+ly\s+)?(?P<t>(?P<verb>{_PARTICIPLES})(?:\s+(?:out|in|through|over|up|off|down|aside|away))?\s+by)"
         r"\s+(?:(?:a|an|the|one|some|our|their|his|her|that|this)\s+)?(?P<who>[\w'’-]+)",
         _passive_person_agent, _role_suggestion,
@@ -606,4 +672,152 @@ RULES = [
         rf"\bit\s+(?:was|were|is)\s+(?P<t>(?P<focus>(?:[\w'’-]+\s+){{1,5}}?)(?:who|that)\s+(?:\w+\s+){{0,2}}?(?:{_CLEFT_VERBS}|{_HARM_OUTCOME}))\b",
         _cleft_person, _role_suggestion,
     ),
+    compile_rule(
+        "caused_by_person", "individual_blame",
+        "cause culprit link problem",
+        # "The root cause was Priya.", "Root cause: Keith", "the weak link was the new contractor".
+        r"\b(?P<t>(?:(?:root|real|main|primary|underlying|actual|true|only)\s+)?(?:cause|culprit)|weak(?:est)?\s+link|(?:real|main|actual|only)\s+problem|(?<=the\s)problem)"
+        r"(?:\s+(?:here|of\s+(?:the|this|that)\s+(?:[\w-]+\s+){0,2}?[\w-]+))?\s*(?:(?:was|is|were|:|—|–|-)\s*)"
+        r"(?:(?:simply|just|clearly|obviously|really)\s+)?(?:(?:a|an|the|one|our|their|his|her|that|this)\s+)?(?P<who>[\w'’-]+)",
+        _cause_is_person, _role_suggestion,
+    ),
+    compile_rule(
+        "fingered", "individual_blame",
+        "blamed blames blaming pinned pointed singled fingered scapegoated named identified pinpointed cited",
+        # "The bank blamed a third-party engineer for the outage": someone else is cast as the culprit.
+        r"\b(?P<t>(?:blamed|blames|blaming|pinned\s+(?:it|this|that|the\s+[\w-]+)\s+on|pointed\s+(?:the\s+finger|fingers)\s+at"
+        r"|singled\s+out|fingered|scapegoated|(?:named|identified|pinpointed|cited)(?=\s+(?:[\w'’-]+\s+){1,5}?as\s+(?:the\s+)?(?:cause|culprit|source|one\s+responsible|person\s+responsible))))"
+        r"\s+(?:(?:a|an|the|one|its|their|his|her|some|single|lone)\s+)*(?P<who>[\w'’-]+)",
+        _blamed_person, _role_suggestion,
+    ),
+    compile_rule(
+        "to_blame", "individual_blame",
+        "responsible",
+        # "A junior build engineer was responsible for the corrupted patch": a person as the source of a harmful artefact.
+        r"\b(?:is|was|were|are|be|been)\s+(?:(?:solely|entirely|partly|largely|directly|squarely|personally)\s+)?(?P<t>responsible\s+for\s+"
+        r"(?:(?:the|this|that|a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:corrupt\w*|broken|bad|faulty|botched|buggy|wrong|erroneous|mistaken|offending|failed"
+        r"|leaked|lost|deleted|exposed|wiped|dropped|misconfigured|misconfiguration|typo"
+        r"|outage|incident|breach|leak|data\s+loss|loss|crash|regression|bug|error|mistake|deletion|downtime|disruption))\b"
+        r"(?!\s+(?:response|review|handling|process|rota|comms|communication|recovery|remediation|follow-up|post-?mortem|retro|budget|triage|queue|tracker|report|management|commander|channel))",
+        _person_not_self, _role_suggestion,
+    ),
+    compile_rule(
+        "singled_out", "individual_blame",
+        "access credentials permission permissions rights privileges keys password passwords",
+        # "The intern had admin access and used it": the singled-out role's own use of access as the story.
+        rf"\b{_SINGLED_OUT}s?\s+(?:had|has|was\s+given|were\s+given|got|still\s+had)\s+(?:[\w-]+\s+){{0,3}}?"
+        r"(?:access|credentials|permissions?|rights|privileges|keys|passwords?)\s+(?:[\w-]+\s+){0,4}?and\s+(?:\w+ly\s+)?"
+        r"(?P<t>used|ran|deployed|pushed|deleted|dropped|changed|ran|applied|executed|exported|shared|downloaded)\b",
+        lambda sentence, match: _blames(sentence), _role_suggestion,
+    ),
+    compile_rule(
+        "job_on_person", "individual_blame",
+        "was this that",
+        # "It was on the release manager to confirm the rollback plan."
+        r"\b(?P<t>(?:it|this|that)\s+(?:was|is|'s|’s)\s+(?:all\s+|squarely\s+|entirely\s+)?on\s+(?:(?:the|a|an|our|their|his|her)\s+)?(?P<who>[\w'’-]+))"
+        r"(?:\s+[\w'’-]+){0,2}\s+to\s+[a-z]+",
+        _agent_is_person, _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "over hung alienated antagonised antagonized humiliated belittled berated bullied intimidated badmouthed bad blindsided lied misled "
+        "played snubbed excluded talked took kept neglected overpromised promised committed sold shouted yelled screamed humiliated "
+        "embarrassed undercut undercutting",
+        # People incidents: acts that harm colleagues, candidates or customers.
+        r"\b(?P<t>alienated|antagoni[sz]ed|humiliated|belittled|berated|bullied|intimidated|bad-?mouthed|blindsided|lied\s+(?:to|about)|misled"
+        r"|played\s+favou?rites|snubbed|undercut|embarrassed\s+(?:\w+\s+)?(?:in\s+front|publicly)|publicly\s+(?:criticised|criticized|embarrassed|humiliated)"
+        r"|talked\s+down\s+to|(?:shouted|yelled|screamed|swore)\s+at|took\s+(?:all\s+)?(?:the\s+)?credit|kept\s+(?:[\w'’-]+\s+){1,3}?in\s+the\s+dark"
+        r"|neglected\s+(?:the|his|her|their|a|an|to)\b|over-?promised|over-?committed|hung\s+up\s+on"
+        r"|(?:promised|committed\s+to|sold)\s+(?:[\w'’-]+\s+){1,5}?(?:that\s+|which\s+)?(?:nobody|no\s+one|didn't|didn’t|did\s+not|never|hadn't|hadn’t|had\s+not|wasn't|wasn’t)"
+        r"\s+(?:had\s+|been\s+)*(?:agreed|exist\w*|built|approved|scoped|estimated|signed))",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "possessive_fault", "individual_blame",
+        "caused led resulted triggered behind",
+        # "A single trader's unauthorised bets led to the losses."
+        r"\b(?P<t>(?P<owner>[A-Za-z][\w-]*(?:'s|’s)|his|her|their)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:\w+ly\s+)?"
+        r"(?:caused|led\s+to|resulted\s+in|triggered|(?:was|were)\s+behind)\s+(?:(?:the|a|an|this|these|those|our|heavy|huge|major|all)\s+)*(?:[\w-]+\s+)?"
+        r"(?:outages?|loss(?:es)?|incidents?|failures?|breach(?:es)?|leaks?|delays?|crash(?:es)?|downtime|errors?|problems?|mess|damage|corruption|fines?)\b",
+        lambda sentence, match: match.group("owner").lower() in ("his", "her", "their") or _owner_is_person_loose(sentence, match),
+        _role_suggestion,
+    ),
+    compile_rule(
+        "to_blame", "individual_blame",
+        "responsible",
+        # "The firm fired the employee responsible for the misconfiguration."
+        r"\b(?P<who>[\w'’-]+)\s+(?P<t>(?:deemed\s+|held\s+|found\s+)?responsible\s+for\s+(?:(?:the|this|that|a|an)\s+)?(?:[\w-]+\s+){0,2}?"
+        r"(?:misconfiguration|mistake|error|typo|outage|incident|breach|leak|deletion|crash|failure|bug|regression|blunder|mess|loss))\b"
+        r"(?!\s+(?:response|review|handling|process|rota|budget|triage|queue|tracker|report|management))",
+        lambda sentence, match: _blames(sentence) and subjects.classify_word(
+            next(t for t in sentence.tokens if t.start == match.start("who")), False) == subjects.PERSON,
+        _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "went pressed carried pushed proceeded ploughed plowed barrelled charged",
+        # "The DBA went ahead with the migration despite the freeze."
+        r"\b(?P<t>(?:went\s+ahead|pressed\s+(?:on|ahead)|carried\s+on|pushed\s+ahead|proceeded|ploughed\s+on|plowed\s+ahead|barrell?ed\s+ahead|charged\s+ahead)"
+        r"\s+(?:[\w'’-]+\s+){0,5}?(?:despite|regardless|anyway|against|in\s+spite))\b",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "cleft_person", "individual_blame",
+        "one person",
+        # "Raj was the one who pushed the bad config."
+        rf"\b(?:is|was|were)\s+(?P<t>the\s+(?:one|person|guy|engineer|developer|one\s+person)\s+(?:who|that)\s+(?:\w+ly\s+)?(?:{_ACTIONS}|{_CLEFT_VERBS}))\b",
+        lambda sentence, match: _blames(sentence) and subjects.strict_agent_kind(sentence, match.start())[0] == subjects.PERSON,
+        _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "let",
+        # "The scrum master let the sprint scope balloon", "management's indifference let the problem fester".
+        r"\b(?P<t>let\s+(?:[\w'’-]+\s+){1,4}?(?:balloon|slip|rot|fester|drift|lapse|expire|spiral|pile\s+up|go\s+(?:stale|unanswered|unnoticed|unchecked|unpatched|unreviewed)"
+        r"|run\s+out|languish|slide|die|fall\s+through\s+the\s+cracks|get\s+out\s+of\s+hand))\b",
+        _person_or_owned_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "asleep napping distracted phone playing watching awol",
+        # "The night-shift technician was asleep when the alarm went off."
+        r"\b(?:was|were)\s+(?:fast\s+|sound\s+|still\s+)?(?P<t>asleep|napping|distracted|on\s+(?:his|her|their)\s+phone|playing\s+[\w-]+|watching\s+[\w-]+|AWOL|awol)"
+        r"\s+(?:when|while|as|during|throughout)\b(?![^.;]*\b(?:because|since|as\s+(?:planned|scheduled|agreed)|off\s+shift|off\s+duty|rota)\b)",
+        _person_not_self, _role_suggestion,
+    ),
+    compile_rule(
+        "caused_by_person", "individual_blame",
+        "mistake error blunder slip lapse oversight typo",
+        # "The chief executive called the outage a silly error by one engineer."
+        r"\b(?P<t>(?:mistake|error|blunder|slip|slip-up|lapse|oversight|typo|goof)s?\s+(?:made\s+|committed\s+)?(?:by|on\s+the\s+part\s+of))"
+        r"\s+(?:(?:a|an|one|the|single|lone|our|their|his|her|some|individual)\s+)*(?P<who>[\w'’-]+)",
+        _agent_is_person, _role_suggestion,
+    ),
+    compile_rule(
+        "to_blame", "individual_blame",
+        "responsible fault blame question",
+        # "The engineer responsible has been moved off the team": a person singled out by their part in the failure.
+        r"\b(?:the|a|an|that|this)\s+(?:[\w-]+\s+)?(?P<who>[\w'’-]+)\s+(?P<t>responsible|at\s+fault|to\s+blame)\b(?!\s+for\b)(?!\s+(?:was|is)\s+(?:not|never|nobody))",
+        lambda sentence, match: _blames(sentence) and not is_negated(sentence, match.start()) and subjects.classify_word(
+            next(t for t in sentence.tokens if t.start == match.start("who")), False) == subjects.PERSON,
+        _role_suggestion,
+    ),
+    compile_rule(
+        "harm_act", "individual_blame",
+        "let chose decided opted elected",
+        # "The ops team has let everyone down", "Leadership chose to ignore the staffing warnings".
+        r"\b(?P<t>let\s+(?:everyone|everybody|us|me|them|the\s+(?:team|company|customers?|clients?|side|business)|customers|colleagues|(?:his|her|their|our)\s+(?:team|colleagues|customers))\s+down"
+        r"|(?:chose|decided|opted|elected)(?:\s*,\s*[^,]{1,30},)?\s+to\s+(?:ignore|skip|bypass|override|disregard|dismiss|overrule|shelve|sit\s+on|bury|hide|sweep))\b",
+        _person_acts, _role_suggestion,
+    ),
+    compile_rule(
+        "possessive_fault", "individual_blame",
+        "lapse mistake error fault blunder oversight slip screw",
+        # "The lapse was Rebecca's, and she knows it."
+        r"\b(?:lapse|mistake|error|fault|blunder|oversight|slip|slip-up|screw-?up|failure)\s+(?:here\s+)?(?:was|is)\s+(?:all\s+|entirely\s+|solely\s+)?"
+        r"(?P<t>(?P<owner>[A-Z][\w-]*(?:'s|’s)|his|hers|theirs))(?!\s*[\w-])",
+        lambda sentence, match: match.group("owner").lower() in ("his", "hers", "theirs") or _owner_is_person_loose(sentence, match),
+        _role_suggestion,
+    ),
 ]
+

@@ -26,7 +26,27 @@ specialist specialists officer officers clerk clerks assistant assistants associ
 advisor advisors adviser advisers leader leaders chief member members starter starters joiner joiners
 newcomers mentor mentors buddy facilitator commanders approvers committers auditor auditors
 accountant accountants planner planners inspector inspectors sponsor sponsors stakeholder stakeholders
+interviewer interviewers panel panels panellist panellists panelist panelists committee committees recruiter
+trainer trainers instructor instructors teacher teachers tutor tutors coach coaches nurse nurses doctor doctors surgeon surgeons
+pilot pilots dispatcher dispatchers moderator moderators organiser organisers
+organizer organizers volunteer volunteers receptionist receptionists secretary secretaries lawyer lawyers attorney attorneys
+subcontractor subcontractors helpdesk help-desk desk salesperson salespeople seller sellers marketer marketers ciso cpo cmo
+hiring-manager scrummaster scrummasters trader traders banker bankers dealer dealers landlord landlords cashier cashiers steward stewards caretaker caretakers janitor janitors 
 """.split())
+
+# Words that name people only after certain modifiers: a "change advisory board" decides, a "board meeting" is a thing.
+PEOPLE_AFTER = {
+    "board": frozenset("advisory review change approval".split()),
+    "master": frozenset("scrum quiz".split()),
+}
+# People words with a second, technical sense after certain modifiers: a "hiring panel" decides,
+# a "dashboard panel" displays.
+THINGS_AFTER = {
+    "panel": frozenset("""
+dashboard grafana kibana datadog monitoring metrics metric latency error errors status control admin settings ui side front
+solar graph chart display config configuration web the-latency patch
+""".split()),
+}
 
 # Pronouns that stand for other people; first person is kept apart because
 # "we did not have an alert" is how a blameless write-up describes itself.

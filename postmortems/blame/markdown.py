@@ -20,7 +20,19 @@ _LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"\bhttps?://\S+")
 # Quoted text that is a log message or a word being mentioned rather than used:
 # "ERROR: job failed to start", 'just', "human error".
-_QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<body>[^\"“”‘’'\n]{1,200})[\"”’'](?!\w)")
+# An apostrophe between letters ("didn't", "Dave's") stays inside the quotation.
+_QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<body>(?:[^\"“”‘’'\n]|(?<=\w)['’](?=\w)){1,200})[\"”’'](?!\w)")
+# Words that, within a few words before a quotation, frame it as wording being discussed or reported:
+# "Replace '...' with", "Instead of writing '...'", "when someone says '...'", "phrases like '...'".
+# The quoted words are then the topic of the sentence, not the writer's own judgement.
+_WORDING_FRAME = frozenset("""
+say says said saying write writes wrote writing written replace replaces replaced replacing compare compares compared comparing
+contrast ask asks asked asking instead rather phrase phrases phrasing wording word words sentence sentences line lines language
+term terms expression expressions like such e.g. call calls calling called label labels labelled labeled labelling hear hears
+heard hearing swap swapping reword rewrite rewriting quote quotes quoted quoting tell tells told versus vs vs.
+read reads mention mentions mentioned complain complains complained claim claims claimed insist insists insisted remark remarks
+remarked reply replies replied answer answers answered respond responds responded type typed
+""".split())
 _LOGGISH = re.compile(r"(?:ERROR|WARN|FATAL|Exception|Traceback|[=/{}<>]|::|\w\(\)|\w+_\w+|\b[A-Z]{3,}:)")
 
 
@@ -34,9 +46,15 @@ def prose_mask(text):
             _blank(chars, match.start(), match.end())
         masked = "".join(chars)
     for match in _QUOTED.finditer(masked):
-        if _is_mention_or_log(match.group("body")):
+        if _is_mention_or_log(match.group("body")) or _is_discussed_wording(masked, match.start()):
             _blank(chars, match.start(), match.end())
     return "".join(chars)
+
+
+def _is_discussed_wording(text, start):
+    """A word of saying, writing, replacing or comparing sits within four words before the quotation."""
+    before = re.split(r"[.!?]\s+|\n\s*\n", text[max(0, start - 80):start])[-1]
+    return any(word.strip(",:;—–-").lower() in _WORDING_FRAME for word in before.split()[-4:])
 
 
 def _is_mention_or_log(body):

@@ -25,10 +25,12 @@ EXPLANATIONS = {
     "job_to": "“{trigger}” assigns fault through duty; ask what made fulfilling that duty hard on the day.",
     "instead_of": "“{trigger}” sets the action taken against one that was not, which judges the choice instead of explaining it.",
     "simple_check": "“{trigger}” is hindsight: it assumes the check was an obvious thing to run before anyone knew what to look for.",
+    "why_question": "“{trigger}” asks a rhetorical question that implies the answer was obvious; ask what the situation looked like at the time instead.",
     "supposed_to": "“{trigger}” measures a person against an expectation rather than explaining the gap between plan and practice.",
     # individual blame
     "possessive_fault": "“{trigger}” puts the outcome on one person, which makes people less willing to share what really happened.",
     "caused_by_person": "“{trigger}” names a person as the cause; incidents come from conditions that let a normal action do harm.",
+    "job_on_person": "“{trigger}” hangs the outcome on one person's duty; ask what made that duty hard to carry out on the day.",
     "to_blame": "“{trigger}” assigns blame to someone, which ends the inquiry at the person instead of the system around them.",
     "fingered": "“{trigger}” singles someone out as the culprit, which teaches others to hide their mistakes.",
     "fault_verb": "“{trigger}” with a person as its subject makes the story about them, not about what allowed the action to cause harm.",
@@ -49,6 +51,7 @@ EXPLANATIONS = {
     "no_excuse": "“{trigger}” passes a verdict on a person instead of explaining what made the action likely.",
     "mistakenly": "“{trigger}” judges a person's reasoning instead of explaining why their belief was reasonable at the time.",
     "too_much": "“{trigger}” criticises a person's traits rather than the conditions that made the trait matter.",
+    "sarcastic_label": "“{trigger}” mocks the person with a sarcastic label, which tells everyone that honesty about mistakes will be ridiculed.",
     "person_judgement": "“{trigger}” judges a person's ability or character, which cannot be fixed by the organisation and discourages candour.",
     # minimising
     "only_had_to": "“{trigger}” shrinks the difficulty of the work, implying the person missed something easy rather than something hard.",

@@ -28,7 +28,7 @@ def _someones_task(sentence, match):
     kind = subject_of(sentence, match)
     if kind == subjects.SYSTEM:
         # A dummy "it" ("it's not that hard to check") points at someone's task.
-        before = sentence.tokens_before(trigger_span(match)[0])
+        before = [t for t in sentence.tokens_before(trigger_span(match)[0]) if not t.lower.endswith("ly")]
         return bool(before) and before[-1].lower in ("it's", "it", "that's", "it’s")
     return kind == subjects.PERSON
 
@@ -41,6 +41,10 @@ def _imperative_just(sentence, match):
     following = match.group("next").lower()
     if following in _NOT_MINIMISING_AFTER_JUST or following.endswith("ing"):
         return False
+    return not is_about_blame(sentence.text)
+
+
+def _not_about_blame_rule(sentence, match):
     return not is_about_blame(sentence.text)
 
 
@@ -83,7 +87,7 @@ RULES = [
     compile_rule(
         "took_minutes", "minimising",
         "taken takes took take",
-        r"\b(?P<t>(?:would have|would've|would|only|just|it'd have|it’d have)\s+(?:taken|takes|took|take)\s+"
+        r"\b(?P<t>(?:would\s+(?:only\s+|just\s+|have\s+only\s+)?have|would've|would|only|just|it'd have|it’d have|it'd only have|it’d only have)\s+(?:taken|takes|took|take)\s+"
         r"(?:(?:him|her|them|you|me|anyone|anybody|someone|the\s+[\w-]+|[A-Z][a-z]+)\s+)?(?:only\s+|just\s+|all of\s+|maybe\s+)?"
         r"(?:a few|a couple of|a|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|sixty|ninety|\d+)\s+"
         r"(?:seconds|minutes|minute|second|clicks?|lines?|keystrokes?|commands?))\b",
@@ -125,10 +129,14 @@ RULES = [
         "just_task", "minimising",
         "all literally single one ask asking",
         # "Clicking one button is all it takes", "it's literally one command".
-        r"\b(?P<t>(?:is|was)\s+all\s+it\s+(?:takes|took|needed|needs)|all\s+it\s+(?:takes|took|needed|needs)\s+(?:is|was)"
+        r"\b(?P<t>(?:is|was)\s+all\s+it\s+(?:takes|took|needed|needs|would\s+have\s+taken|would've\s+taken|would\s+take)"
+        r"|all\s+it\s+(?:takes|took|needed|needs|would\s+have\s+taken|would've\s+taken|would\s+take|'d\s+have\s+taken)\s+(?:is|was|would\s+have\s+been)"
+        r"|it\s+(?:only\s+|just\s+)?(?:takes|took)\s+(?:only\s+|just\s+)?(?:a\s+few|a\s+couple\s+of|two|five|ten|thirty|a|one|\d+)\s+(?:seconds?|minutes?|clicks?)"
+        r"\s+to\s+(?:check|look|read|ask|verify|confirm|glance|scroll|search|test|double-check|ping|message|reply|answer)"
         r"|(?:hardly|not|isn't|wasn't|isn’t|wasn’t|is not|was not)\s+(?:a\s+)?(?:big|huge|lot|much|great)\s+(?:to\s+)?ask"
         r"|not\s+asking\s+(?:a\s+lot|much|too\s+much)"
-        r"|literally\s+(?:just\s+)?(?:one|a\s+single|a|two)\s+(?:command|click|clicks|line|lines|button|checkbox|flag|step|field|setting))\b",
+        r"|literally\s+(?:just\s+)?(?:one|a\s+single|a|two)\s+(?:command|click|clicks|line|lines|button|checkbox|flag|step|field|setting)"
+        r"|literally\s+(?:just\s+)?(?:a|an|one)\s+(?:one|two|single|five|ten|thirty|\d+)-(?:line|click|minute|second|word|character|step)\s+[\w-]+)\b",
         _not_negated,
     ),
     compile_rule(
@@ -143,4 +151,13 @@ RULES = [
         "hard rocket",
         r"\b(?P<t>how hard (?:is|was|can|could) it(?: be)?|(?:isn't|is not|wasn't|was not|not|isn’t|wasn’t)\s+(?:exactly\s+)?rocket science)",
     ),
+    compile_rule(
+        "how_hard", "minimising",
+        "hard difficult complicated rocket science",
+        # "It isn't hard: you simply read the error message", "It's not rocket science: you just check the calendar".
+        r"\b(?P<t>(?:it|this|that)(?:'s|’s|\s+is|\s+was)?\s*(?:n't|n’t|not|isn't|isn’t|wasn't|wasn’t)\s+(?:exactly\s+)?(?:hard|difficult|complicated|complex|rocket\s+science|brain\s+surgery))"
+        r"\s*[:;,—–-]+\s*(?:you|they|he|she|all\s+you|just|simply|one)\b",
+        _not_about_blame_rule,
+    ),
 ]
+

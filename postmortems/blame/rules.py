@@ -81,6 +81,7 @@ def clause_of(sentence, match):
 def noun_phrase_kind(sentence, start):
     """Kind of the noun phrase starting at start: the last person/system word before it ends."""
     kind = subjects.UNKNOWN
+    word_before = ""
     for count, token in enumerate(sentence.tokens_after(start)):
         word = token.lower
         if count >= 4 or word in _NOUN_PHRASE_END or not token.text[0].isalnum():
@@ -89,9 +90,14 @@ def noun_phrase_kind(sentence, start):
             # "one developer copying a config file": the participle starts a new phrase.
             break
         found = subjects.classify_word(token, is_first_word=False)
+        if found == subjects.SYSTEM and word_before in _RANK_WORDS:
+            # "a junior producer", "the senior operator": a rank word makes the next noun a person.
+            found = subjects.PERSON
         if found != subjects.UNKNOWN:
             kind = found
+        word_before = word
     return kind
 
 
+_RANK_WORDS = frozenset("junior senior trainee apprentice chief".split())
 _NOUN_PHRASE_END = frozenset("who which that and or was were had has is are in on at for with when because without to from during after before into of via by while since until".split())

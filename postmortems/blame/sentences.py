@@ -1,6 +1,7 @@
 """Split masked prose into sentences and word tokens that keep their offsets."""
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace, or at
 # a blank line, or where a new Markdown block (heading, list item, table row) begins.
@@ -20,17 +21,25 @@ _WORD_PART = re.compile(r"[a-z]{3,}")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’\-][A-Za-z0-9]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word or clause punctuation with its offset inside the sentence."""
+class Token(NamedTuple):
+    """A word or clause punctuation with its offset inside the sentence.
+
+    A named tuple rather than a dataclass: documents have thousands of tokens and the rules read
+    lower (the lower-cased word, curly apostrophes made straight) many times, so it is computed once.
+    """
 
     text: str
     start: int
     end: int
+    previous: str = ""  # the word before, lower-cased, for words whose sense depends on it ("hiring panel")
+    lower: str = ""
 
-    @property
-    def lower(self):
-        return self.text.lower().replace("’", "'")
+
+def make_token(text, start, end, previous=""):
+    return _new_tuple(Token, (text, start, end, previous, text.lower().replace("’", "'")))
+
+
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,27 @@ def _sentence(masked, start, end):
         return
     lead = len(chunk) - len(chunk.lstrip())
     text = stripped
-    tokens = tuple(
-        Token(m.group().strip(), m.start(), m.end()) for m in _TOKEN.finditer(text)
-    )
+    tokens, previous = [], ""
+    for m in _TOKEN.finditer(text):
+        word = m.group().strip()
+        tokens.append(make_token(word, m.start(), m.end(), previous))
+        previous = word.lower()
+    tokens = tuple(tokens)
     yield Sentence(text=text, start=start + lead, tokens=tokens, word_prefixes=_prefixes(text))
 
 
 def _prefixes(text):
     """The 3- to 10-letter beginnings of every word part, for the rules' keyword pre-check."""
-    return frozenset(word[:size] for word in _WORD_PART.findall(text.lower()) for size in range(3, min(len(word), 10) + 1))
+    prefixes = set()
+    for word in set(_WORD_PART.findall(text.lower())):
+        known = _PREFIX_CACHE.get(word)
+        if known is None:
+            if len(_PREFIX_CACHE) > 50_000:
+                _PREFIX_CACHE.clear()  # bounded: odd input must not grow it without limit
+            known = _PREFIX_CACHE[word] = tuple(word[:size] for size in range(3, min(len(word), 10) + 1))
+        prefixes.update(known)
+    return frozenset(prefixes)
+
+
+# Words repeat across a document (and across documents), so each word's prefixes are worked out once.
+_PREFIX_CACHE = {}

@@ -1,5 +1,5 @@
 """Decide who a verb is about: a person, the writer's own team, or a system."""
-from .lexicon import CLAUSE_OPENERS, FILLER, FIRST_NAMES, FIRST_PERSON, ORGANISATIONS, PROPER_NON_PERSONS, ROLES, SYSTEMS, THIRD_PERSON
+from .lexicon import PEOPLE_AFTER, THINGS_AFTER, CLAUSE_OPENERS, FILLER, FIRST_NAMES, FIRST_PERSON, ORGANISATIONS, PROPER_NON_PERSONS, ROLES, SYSTEMS, THIRD_PERSON
 
 PERSON = "person"
 SELF = "self"
@@ -11,12 +11,19 @@ _HARD_STOPS = frozenset(";:()—–-")
 
 def classify_word(token, is_first_word):
     """What kind of referent a single word names, or UNKNOWN."""
+    if token.text in ("IT", "IT's"):
+        return PERSON  # the IT department, not the pronoun
     word = token.lower
     if word.endswith(("'s", "s'")):
         word = word[:-2] if word.endswith("'s") else word[:-1]
     if word in FIRST_PERSON:
         return SELF
     capitalised = token.text[0].isupper()
+    bare = word[:-1] if word.endswith("s") and (word[:-1] in PEOPLE_AFTER or word[:-1] in THINGS_AFTER) else word
+    if bare in PEOPLE_AFTER and token.previous in PEOPLE_AFTER[bare]:
+        return PERSON
+    if bare in THINGS_AFTER and token.previous in THINGS_AFTER[bare]:
+        return SYSTEM
     if word in THIRD_PERSON or word in ROLES or (capitalised and word in FIRST_NAMES):
         return PERSON
     if word in SYSTEMS or (capitalised and word in PROPER_NON_PERSONS):
@@ -69,6 +76,9 @@ def subject_kind(sentence, position, fallback=True):
             continue
         if word == "who" or word == "whoever":
             return PERSON
+        if word in ("us", "me", "him", "them") and index > clause_start:
+            # An object pronoun ("gave us wrong advice") is not the subject; look further left.
+            continue
         if word in ("that", "which") and index > 0:
             # A relative pronoun stands for the noun just before it ("a coworker that...").
             antecedent = classify_word(before[index - 1], index - 1 == first_index)
@@ -78,9 +88,15 @@ def subject_kind(sentence, position, fallback=True):
         if head != UNKNOWN:
             return head
         kind = classify_word(token, index == first_index)
+        if kind == PERSON and _is_own_group(before, index):
+            return SELF
+        if kind == SYSTEM and word not in ("it", "this", "that", "which") and _relative_clause_person(before, index, clause_start, first_index):
+            return PERSON
         if kind != UNKNOWN:
             return kind
         if _is_impersonal_noun_phrase(before, index, clause_start):
+            if _relative_clause_person(before, index, clause_start, first_index):
+                return PERSON
             # "the announcement did not mention", "the edge case never came up": the subject is
             # right there and it is a thing, whoever else the sentence names.
             return UNKNOWN
@@ -98,6 +114,30 @@ def subject_kind(sentence, position, fallback=True):
         # "Bob, the on-call, should have...": the subject sits before the commas.
         kind = first_in_clause(sentence, before, first_index, before)
     return kind
+
+
+# Groups the writer belongs to when "my" or "our" comes first: "our team", "my squad".
+_GROUPS = frozenset("team teams squad squads department org organisation organization group company crew".split())
+
+
+def _is_own_group(tokens, index):
+    """"My team keeps missing deadlines" is the writer speaking about their own group, not singling anyone out."""
+    return tokens[index].lower in _GROUPS and index > 0 and tokens[index - 1].lower in ("my", "our")
+
+
+def _relative_clause_person(tokens, index, clause_start, first_index):
+    """"The engineer who wrote the script didn't...": the noun before the verb is the relative clause's object.
+
+    True when the clause opens with a person followed by "who", one verb, and its object ending at index.
+    """
+    for back in range(index - 1, clause_start, -1):
+        word = tokens[back].lower
+        if not tokens[back].text[0].isalpha():
+            return False
+        if word == "who":
+            verbs = [t for t in tokens[back + 1:index] if is_verb_like(t.lower, "x") or t.lower.endswith(("ed", "es")) or t.lower in _IRREGULAR_VERBS]
+            return len(verbs) == 1 and classify_word(tokens[back - 1], back - 1 == first_index) == PERSON
+    return False
 
 
 _ARTICLES = frozenset("the a an this these those its every each".split())
@@ -136,6 +176,9 @@ def _head_before_prepositional_phrase(before, index, first_index):
             if back == 0:
                 return UNKNOWN
             head = before[back - 1]
+            if head.lower.endswith("ing") and back >= 2 and classify_word(before[back - 2], back - 2 == first_index) == PERSON:
+                # "A contractor working for the council accidentally...": the participle phrase modifies the person.
+                return PERSON
             if not head.text[0].isalpha() or head.lower in _NOT_IN_NOUN_PHRASE:
                 return UNKNOWN
             return classify_word(head, back - 1 == first_index)
@@ -205,6 +248,9 @@ def agent_kind(sentence, position, fallback=True):
     if kind != UNKNOWN:
         return kind
     before = [t for t in sentence.tokens_before(position) if t.lower not in FILLER and not t.lower.endswith("ly")]
+    if len(before) >= 3 and before[1].lower == "," and before[-1].lower == "," and len(before) <= 7:
+        # "Ingrid, as usual, left...": a short aside between commas sits between the name and its verb.
+        before = before[:1]
     if len(before) == 1:
         word = before[0].text
         bare = word[:-2] if word.endswith(("'s", "’s")) else word
@@ -221,7 +267,7 @@ _IRREGULAR_VERBS = frozenset("""
 ran took broke made sent told kept left hit cut put set shut wrote chose froze gave went came did had was were is are
 began spent lost sat held found thought brought caught taught read led let meant knew saw stood understood forgot got
 paid said slept stuck struck overrode rode drove threw blew flew grew drew wore tore swore fell felt dealt built lent bent
-fed fled shed spread quit split upset cost hurt burst won should could would will can may might must didn't wasn't
+fed fled shed spread quit split upset cost hurt burst won reset reran rewrote overwrote overrode mistook misread misled should could would will can may might must didn't wasn't
 weren't hadn't couldn't wouldn't shouldn't never also just then
 """.split())
 DETERMINERS = frozenset("the a an this that these those his her their its our my your every each one some any no".split())
@@ -237,8 +283,24 @@ def clause_subject(sentence, position):
     """
     before = sentence.tokens_before(position)
     start = _clause_start_hard(before)
-    phrase, _ = subject_phrase(before[start:])
+    tokens = before[start:]
+    phrase, verb_index = subject_phrase(tokens)
+    while verb_index is not None and tokens[verb_index].lower in _REPORTING_VERBS and len(tokens) > verb_index + 2:
+        # "The company said a maintenance command was run against the wrong cluster": the reported
+        # clause has its own subject, and the speaker is not the one acting.
+        tokens = tokens[verb_index + 1:]
+        if tokens[0].lower == "that":
+            tokens = tokens[1:]
+        phrase, verb_index = subject_phrase(tokens)
     return phrase_kind(sentence, phrase)
+
+
+# Verbs that introduce a reported clause without an object ("said", "reported that").
+_REPORTING_VERBS = frozenset("""
+said says reported reports stated states announced announces confirmed confirms explained explains claimed claims wrote writes
+added adds noted notes admitted admits acknowledged acknowledges disclosed discloses revealed reveals believes believed
+thinks thought found finds concluded concludes suggested suggests
+""".split())
 
 
 def main_clause(sentence):
@@ -293,6 +355,8 @@ def phrase_kind(sentence, phrase):
             head_index = i - 1
             break
     head = phrase[head_index]
+    if _is_own_group(phrase, head_index):
+        return SELF, False
     is_first = sentence.tokens.index(head) == first_index if head in sentence.tokens else False
     kind = classify_word(head, is_first)
     if kind == UNKNOWN and head_index == 0 and len(phrase) == 1:
