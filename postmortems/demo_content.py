@@ -1062,6 +1062,23 @@ def build_action_items(rng, now, plan):
     return items
 
 
+def share_with_owners(plan, items):
+    """Add as viewers the owners of a people incident's items who could not otherwise open it.
+
+    People post-mortems are restricted to their authors, the team's leads and
+    their viewers; an owner must be able to open their item to act on it (and
+    reminders only ever mention items their owner may open).
+    """
+    if plan["postmortem"].kind != P:
+        return
+    lead = plan["members"][0]
+    may_open = {user.pk for user in [lead, *plan["authors"], *plan["viewers"]]}
+    for item in items:
+        if item.owner is not None and item.owner.pk not in may_open:
+            plan["viewers"].append(item.owner)
+            may_open.add(item.owner.pk)
+
+
 def ensure_coverage(items, today):
     """Make sure every action status, some overdue open work and some work due this week all appear."""
     def open_items():
@@ -1136,13 +1153,15 @@ def seed(seed=DEFAULT_SEED, now=None):
     authors, viewers, events, factors, items = [], [], [], [], []
     for plan in plans:
         postmortem = plan["postmortem"]
+        plan_items = build_action_items(rng, now, plan)
+        share_with_owners(plan, plan_items)
         authors += [PostMortem.authors.through(postmortem_id=postmortem.pk, user_id=u.pk) for u in plan["authors"]]
         viewers += [PostMortem.viewers.through(postmortem_id=postmortem.pk, user_id=u.pk) for u in plan["viewers"]]
         events += [TimelineEvent(postmortem=postmortem, occurred_at=when, description=text)
                    for when, text in plan["events"]]
         factors += [ContributingFactor(postmortem=postmortem, theme=themes[theme], description=text)
                     for theme, text in plan["scenario"].factors]
-        items += build_action_items(rng, now, plan)
+        items += plan_items
     ensure_coverage(items, timezone.localdate(now))
     PostMortem.authors.through.objects.bulk_create(authors)
     PostMortem.viewers.through.objects.bulk_create(viewers)

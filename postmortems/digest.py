@@ -16,8 +16,9 @@ may not open never reaches a title, a link or a count.
 Exactly once: a `Digest` row (person, week) is claimed under a uniqueness
 constraint before the email goes out, and `sent_at` is set only once the mail
 server accepted it. A claim whose sender died is taken over after a lease by a
-compare-and-set on `claimed_at`; a failed send is retried with backoff, by
-pushing `claimed_at` so the claim expires after the delay.
+compare-and-set on `claimed_at`; a failed send is retried with the backoff in
+`claims` (shared with reminders), by pushing `claimed_at` so the claim expires
+after the delay.
 """
 import logging
 import zoneinfo
@@ -34,7 +35,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from postmortems import claims, mail, permissions, trends
-from postmortems.claims import MAX_SEND_ATTEMPTS, SEND_ERRORS
+from postmortems.claims import SEND_ERRORS
 from postmortems.actions import DUE_SOON, OPEN_STATUSES
 from postmortems.models import ActionItem, Digest, Membership, PostMortem, Profile
 from postmortems.reminders import describe_due, item_url, profile_of
@@ -51,11 +52,6 @@ UNSUBSCRIBE_SALT = "postmortems.digest.unsubscribe"
 def lease():
     """How long a claim protects a digest whose email has not been confirmed sent."""
     return timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS)
-
-
-def retry_delay(attempts):
-    """Wait after the `attempts`-th failed send: 1, 2, 4, … minutes, at most an hour."""
-    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def absolute(path):
@@ -146,10 +142,9 @@ def _taken_keys(weeks, now):
     rows = Digest.objects.filter(week__in=weeks).values_list(
         "person_id", "week", "sent_at", "claimed_at", "attempts"
     )
-    expired = now - lease()
     return {
         row[:2] for row in rows
-        if row[2] is not None or row[3] > expired or row[4] >= MAX_SEND_ATTEMPTS
+        if claims.is_taken(sent_at=row[2], claimed_at=row[3], attempts=row[4], now=now, lease=lease())
     }
 
 
@@ -448,31 +443,21 @@ def claim(due, *, now):
 
 
 def _send_claimed(due, pk, now, result):
+    """Build and send one person's digest; any failure fails only this digest, to be retried."""
     person = due.person
-    message = digest_email(build_digest(person, now=now, week=due.week))
     try:
-        message.send()
-    except SEND_ERRORS as error:
-        attempts = _record_failure(pk, now, error)
-        logger.warning(
+        digest_email(build_digest(person, now=now, week=due.week)).send()
+    except Exception as error:
+        attempts = claims.record_failure(Digest, [pk], now=now, lease=lease(), error=error)
+        # A refused address or a network error is expected; anything else is a bug, with its traceback.
+        log = logger.warning if isinstance(error, SEND_ERRORS) else logger.exception
+        log(
             "Digest for the week of %s to %s (user %s) failed (attempt %d); retrying in %s: %r",
-            due.week, person.email, person.pk, attempts, retry_delay(attempts), error,
+            due.week, person.email, person.pk, attempts, claims.retry_delay(attempts), error,
         )
         result.emails_failed += 1
         result.errors.append(f"{person.email}: {error!r}")
         return
-    Digest.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+    claims.record_sent(Digest, [pk])
     logger.info("Sent the digest for the week of %s to %s (user %s)", due.week, person.email, person.pk)
     result.emails_sent += 1
-
-
-def _record_failure(pk, now, error):
-    """Release the claim unsent, to be retaken once the backoff delay has passed."""
-    attempts = Digest.objects.filter(pk=pk).values_list("attempts", flat=True).get() + 1
-    # A claim counts as live until claimed_at + lease; this makes it lapse after the delay.
-    Digest.objects.filter(pk=pk, sent_at__isnull=True).update(
-        claimed_at=now - lease() + retry_delay(attempts), attempts=attempts, last_error=repr(error)[:2000],
-    )
-    if attempts >= MAX_SEND_ATTEMPTS:
-        logger.error("Giving up on digest %s after %d failed attempts", pk, attempts)
-    return attempts

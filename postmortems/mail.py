@@ -3,7 +3,12 @@
 Each email is a pair of templates, `<name>.txt` and `<name>.html`, extending
 `emails/base.txt` and `emails/base.html`. The backend comes from settings
 (console by default, SMTP from the environment).
+
+Subjects are user text (an action item's title) and become a header, which
+must never hold a line break: `header_text` flattens them to one line.
 """
+import unicodedata
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -26,8 +31,19 @@ def render_email(template, context):
     return text, html
 
 
+def header_text(value):
+    """`value` on one line: control characters and runs of whitespace become single spaces.
+
+    Django refuses to send a header containing a newline (`BadHeaderError`), and
+    a title typed or pasted with one must not stop anyone's email.
+    """
+    spaced = "".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in str(value))
+    return " ".join(spaced.split())
+
+
 def build_email(*, to, subject, template, context, connection=None):
     """A multipart email (text first, HTML alternative) ready to `.send()`."""
+    subject = header_text(subject)
     text, html = render_email(template, {**context, "subject": subject})
     message = EmailMultiAlternatives(
         subject=f"[Debrief] {subject}",
@@ -41,7 +57,3 @@ def build_email(*, to, subject, template, context, connection=None):
     message.attach_alternative(html, "text/html")
     return message
 
-
-def send_email(*, to, subject, template, context, connection=None):
-    """Render and send one email; errors from the backend propagate to the caller."""
-    return build_email(to=to, subject=subject, template=template, context=context, connection=connection).send()

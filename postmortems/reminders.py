@@ -12,10 +12,17 @@ the latest step of its schedule on or before that person's today
 
 so a catch-up sends one reminder per item, not a burst of stale ones.
 
+Privacy: an owner is reminded only of items on post-mortems they may read
+(the rules of `permissions.visible_filter`, evaluated in the same query that
+selects the items), so a restricted people incident never reaches the inbox of
+someone who would get a 404 on it. Escalations go to the team's leads, who may
+read everything of their team, and include items nobody owns.
+
 Exactly once: a `Reminder` row (item, recipient, reason, reason_date) is
 claimed under a uniqueness constraint before the email goes out, and
 `sent_at` is set only once the mail server accepted it. A claim whose sender
-died is taken over after a lease, by a compare-and-set on `claimed_at`.
+died is taken over after a lease, by a compare-and-set on `claimed_at`; a
+failed send is retried with the backoff in `claims`.
 """
 import logging
 import zoneinfo
@@ -24,13 +31,13 @@ from datetime import timedelta, timezone as dt_timezone
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import F
-from django.urls import NoReverseMatch, reverse
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from postmortems import claims, mail
-from postmortems.claims import MAX_SEND_ATTEMPTS, SEND_ERRORS
-from postmortems.models import ActionItem, Membership, Profile, Reminder
+from postmortems.claims import SEND_ERRORS
+from postmortems.models import ActionItem, Membership, PostMortem, Profile, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +134,47 @@ def may_email(user):
 
 # Selectors ---------------------------------------------------------------------
 
-def open_items_due_by(last_date):
-    """Open items with an owner and a due date on or before last_date, with what emails need."""
+def owner_may_view():
+    """A condition on ActionItem: its owner may read its post-mortem.
+
+    `permissions.visible_filter` for the owner, as correlated subqueries so it is
+    evaluated for every item in the one query that selects them:
+    technical post-mortems are open to their team and, once published, to
+    everyone; people post-mortems to their authors, the team's leads and the
+    viewers they were shared with. Inactive people see nothing.
+    """
+    membership = Membership.objects.filter(user_id=OuterRef("owner_id"), team_id=OuterRef("postmortem__team_id"))
+    authored = PostMortem.authors.through.objects.filter(
+        user_id=OuterRef("owner_id"), postmortem_id=OuterRef("postmortem_id")
+    )
+    shared = PostMortem.viewers.through.objects.filter(
+        user_id=OuterRef("owner_id"), postmortem_id=OuterRef("postmortem_id")
+    )
+    technical = Q(postmortem__kind=PostMortem.Kind.TECHNICAL) & (
+        Q(Exists(membership)) | Q(postmortem__status=PostMortem.Status.PUBLISHED)
+    )
+    people = Q(postmortem__kind=PostMortem.Kind.PEOPLE) & (
+        Q(Exists(authored)) | Q(Exists(membership.filter(role=Membership.Role.LEAD))) | Q(Exists(shared))
+    )
+    return Q(owner__isnull=False, owner__is_active=True) & (technical | people)
+
+
+def open_items_due_by(last_date, *, escalate_by=None):
+    """Open items with a due date that someone may be reminded of, with what emails need.
+
+    Items due on or before `last_date` whose owner may read them (for the owner's
+    reminders, `owner_may_view` on each), and items due on or before
+    `escalate_by` whoever owns them, or nobody (for the leads' escalations).
+    """
+    wanted = Q(owner_may_view=True)
+    if escalate_by is not None:
+        wanted |= Q(due_date__lte=escalate_by)
     return (
         ActionItem.objects.exclude(status__in=ActionItem.CLOSED_STATUSES)
-        .filter(owner__isnull=False, due_date__isnull=False, due_date__lte=last_date)
+        .filter(due_date__isnull=False, due_date__lte=last_date)
+        .annotate(owner_may_view=Case(When(owner_may_view(), then=Value(True)), default=Value(False),
+                                      output_field=BooleanField()))
+        .filter(wanted)
         .select_related("postmortem__team", "owner__profile")
         .order_by("due_date", "pk")
     )
@@ -152,8 +195,10 @@ def due_reminders(*, now=None):
     """Every reminder the policy says is owed at `now`, whether or not already sent."""
     now = now or timezone.now()
     # Nobody's today is later than UTC's today + 1 (UTC+14 is the furthest zone).
-    last_date = now.astimezone(dt_timezone.utc).date() + timedelta(days=days_before() + 1)
-    items = list(open_items_due_by(last_date))
+    latest_today = now.astimezone(dt_timezone.utc).date() + timedelta(days=1)
+    items = list(open_items_due_by(
+        latest_today + timedelta(days=days_before()), escalate_by=latest_today - timedelta(days=escalate_after()),
+    ))
     leads = leads_by_team({item.postmortem.team_id for item in items})
     due = []
     for item in items:
@@ -163,7 +208,8 @@ def due_reminders(*, now=None):
 
 
 def _owner_reminders(item, now):
-    if not may_email(item.owner):
+    # Only about items the owner may open (and so act on); the leads still hear of the rest.
+    if item.owner is None or not item.owner_may_view or not may_email(item.owner):
         return []
     today = today_for(item.owner, now)
     reason = owner_reason(item.due_date, today)
@@ -197,20 +243,15 @@ def _taken_keys(item_ids, now):
     rows = Reminder.objects.filter(item_id__in=item_ids).values_list(
         "item_id", "recipient_id", "reason", "reason_date", "sent_at", "claimed_at", "attempts"
     )
-    expired = now - lease()
     return {
         row[:4] for row in rows
-        if row[4] is not None or row[5] > expired or row[6] >= MAX_SEND_ATTEMPTS
+        if claims.is_taken(sent_at=row[4], claimed_at=row[5], attempts=row[6], now=now, lease=lease())
     }
 
 
 def item_url(item):
-    """An absolute link straight to the item (its own page, or its place in the post-mortem)."""
-    try:
-        path = reverse("postmortems:action-detail", args=[item.pk])
-    except NoReverseMatch:
-        path = f"{item.postmortem.get_absolute_url()}#action-{item.pk}"
-    return settings.SITE_URL + path
+    """An absolute link straight to the item's own page."""
+    return settings.SITE_URL + reverse("postmortems:action-detail", args=[item.pk])
 
 
 # The sweep -----------------------------------------------------------------------
@@ -258,36 +299,27 @@ def claim(due, *, now):
 
 
 def _send_claimed(recipient, claimed, now, result):
+    """Build and send one person's email; any failure fails only this email, to be retried."""
     due = [d for d, _ in claimed]
     ids = [pk for _, pk in claimed]
-    message = reminder_email(recipient, due)
     try:
-        message.send()
-    except SEND_ERRORS as error:
-        _record_failure(ids, now, error)
-        logger.warning(
-            "Reminder email to %s (user %s) failed; reminders %s will be retried: %r",
-            recipient.email, recipient.pk, ids, error,
+        reminder_email(recipient, due).send()
+    except Exception as error:
+        attempts = claims.record_failure(Reminder, ids, now=now, lease=lease(), error=error)
+        # A refused address or a network error is expected; anything else is a bug, with its traceback.
+        log = logger.warning if isinstance(error, SEND_ERRORS) else logger.exception
+        log(
+            "Reminder email to %s (user %s) failed (attempt %d); reminders %s will be retried in %s: %r",
+            recipient.email, recipient.pk, attempts, ids, claims.retry_delay(attempts), error,
         )
         result.emails_failed += 1
         result.reminders_failed += len(ids)
         result.errors.append(f"{recipient.email}: {error!r}")
         return
-    Reminder.objects.filter(pk__in=ids).update(sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+    claims.record_sent(Reminder, ids)
     logger.info("Sent %d reminder(s) to %s (user %s): %s", len(ids), recipient.email, recipient.pk, ids)
     result.emails_sent += 1
     result.reminders_sent += len(ids)
-
-
-def _record_failure(ids, now, error):
-    # Not sent: sent_at stays empty and the lease is expired at once, so the
-    # task's retry (or the next beat) reclaims these rows without waiting.
-    Reminder.objects.filter(pk__in=ids, sent_at__isnull=True).update(
-        claimed_at=now - lease(), attempts=F("attempts") + 1, last_error=repr(error)[:2000]
-    )
-    given_up = Reminder.objects.filter(pk__in=ids, sent_at__isnull=True, attempts__gte=MAX_SEND_ATTEMPTS)
-    for reminder_id in given_up.values_list("pk", flat=True):
-        logger.error("Giving up on reminder %s after %d failed attempts", reminder_id, MAX_SEND_ATTEMPTS)
 
 
 # The email -----------------------------------------------------------------------

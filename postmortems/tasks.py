@@ -1,16 +1,16 @@
 """Celery tasks: thin wrappers around the functions that do the work."""
 from celery import shared_task
 
-from postmortems import digest, reminders
+from postmortems import claims, digest, reminders
 
 
 class ReminderSendFailed(Exception):
-    """Some reminder emails were not accepted by the mail server; they stay unsent."""
+    """Some reminder emails failed (refused by the mail server, or not built); they stay unsent."""
 
 
 def backoff(retries):
-    """Seconds before retry number `retries` + 1: 1, 2, 4, 8, 16 minutes."""
-    return min(60 * 2 ** retries, 3600)
+    """Seconds before retry number `retries` + 1: 1, 2, 4, 8, 16 minutes (the rows' own backoff curve)."""
+    return int(claims.retry_delay(retries + 1).total_seconds())
 
 
 @shared_task(bind=True, name="postmortems.send_reminders", max_retries=5)
@@ -21,15 +21,16 @@ def send_reminders(self):
         error = ReminderSendFailed("; ".join(result.errors))
         if self.request.is_eager:
             # In-process (no broker) there is nothing to schedule a retry on; the
-            # failed reminders were released unsent, so the next sweep retries them.
+            # failed reminders were released unsent, so a later sweep retries them.
             raise error
-        # Released unsent, so the retried sweep picks the failed reminders up again.
+        # Each failed reminder waits out its own backoff (claims.retry_delay, the same
+        # curve as this countdown); one still waiting is left to a later sweep.
         raise self.retry(exc=error, countdown=backoff(self.request.retries))
     return {**result.as_dict(), "worker": self.request.hostname}
 
 
 class DigestSendFailed(Exception):
-    """Some digest emails were not accepted by the mail server; they stay unsent."""
+    """Some digest emails failed (refused by the mail server, or not built); they stay unsent."""
 
 
 @shared_task(bind=True, name="postmortems.send_digests", max_retries=5)
@@ -40,7 +41,7 @@ def send_digests(self):
         error = DigestSendFailed("; ".join(result.errors))
         if self.request.is_eager:
             raise error
-        # Each failed digest waits out its own backoff (digest.retry_delay, the same
+        # Each failed digest waits out its own backoff (claims.retry_delay, the same
         # curve as this countdown); a digest still waiting is left to the next beat.
         raise self.retry(exc=error, countdown=backoff(self.request.retries))
     return {**result.as_dict(), "worker": self.request.hostname}

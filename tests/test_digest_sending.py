@@ -10,7 +10,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from postmortems import digest, tasks
+from postmortems import claims, digest, tasks
 from postmortems.models import Digest
 from tests import factories
 
@@ -200,8 +200,22 @@ def test_a_failed_send_is_not_recorded_as_sent_is_logged_and_retried_after_a_bac
 
 
 def test_the_backoff_doubles_up_to_an_hour():
-    assert [digest.retry_delay(n).total_seconds() for n in range(1, 7)] == [60, 120, 240, 480, 960, 1920]
-    assert digest.retry_delay(20) == timedelta(hours=1)
+    assert [claims.retry_delay(n).total_seconds() for n in range(1, 7)] == [60, 120, 240, 480, 960, 1920]
+    assert claims.retry_delay(20) == timedelta(hours=1)
+
+
+def test_a_mail_outage_of_several_hours_does_not_drop_the_weeks_digest(people, settings, refusing_mail, mailoutbox):
+    ada = people[0]
+    # Down for six hours while the beat sweeps every quarter hour.
+    for quarter in range(6 * 4):
+        sweep(NOW + timedelta(minutes=15 * quarter), people=[ada])
+    row = Digest.objects.get()
+    assert row.sent_at is None and row.attempts >= 10
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sent = sum(sweep(NOW + timedelta(hours=6, minutes=15 * quarter), people=[ada]).emails_sent for quarter in range(5))
+
+    assert sent == 1 and addresses(mailoutbox) == ["ada@example.test"]
 
 
 def test_backoff_grows_between_failed_attempts(people, refusing_mail):
@@ -229,12 +243,45 @@ def test_one_failing_recipient_does_not_stop_the_others(people, mailoutbox):
     assert list(Digest.objects.filter(sent_at__isnull=True).values_list("person__username", flat=True)) == ["mo"]
 
 
+@pytest.mark.parametrize("where", ["building", "sending"])
+def test_an_unexpected_error_fails_only_that_digest_and_is_retried(people, mailoutbox, caplog, settings, where):
+    real_build, real_send = digest.build_digest, LocmemBackend.send_messages
+
+    def build_fails_for_mo(person, **kwargs):
+        if person.email == "mo@example.test":
+            raise ValueError("a section blew up")
+        return real_build(person, **kwargs)
+
+    def send_fails_for_mo(backend, messages):
+        if messages[0].to == ["mo@example.test"]:
+            raise ValueError("a section blew up")
+        return real_send(backend, messages)
+
+    if where == "building":
+        patch = mock.patch.object(digest, "build_digest", build_fails_for_mo)
+    else:
+        patch = mock.patch.object(LocmemBackend, "send_messages", send_fails_for_mo)
+    with patch:
+        result = sweep()
+
+    # mo comes between ada and uma: the sweep went on after mo.
+    assert (result.emails_sent, result.emails_failed) == (2, 1)
+    assert addresses(mailoutbox) == ["ada@example.test", "uma@example.test"]
+    row = Digest.objects.get(sent_at__isnull=True)
+    assert row.person.username == "mo" and row.attempts == 1 and "a section blew up" in row.last_error
+    assert row.claimed_at == NOW - lease(settings) + timedelta(minutes=1)
+    assert "Traceback" in caplog.text and "mo@example.test" in caplog.text
+
+    assert sweep(NOW + timedelta(minutes=1)).emails_sent == 1
+    assert addresses(mailoutbox) == ["ada@example.test", "mo@example.test", "uma@example.test"]
+
+
 def test_a_digest_is_given_up_after_the_maximum_attempts(people, refusing_mail, caplog):
     ada = people[0]
-    for hour in range(digest.MAX_SEND_ATTEMPTS + 3):
+    for hour in range(claims.MAX_SEND_ATTEMPTS + 3):
         sweep(NOW + timedelta(hours=hour), people=[ada])
     row = Digest.objects.get()
-    assert row.attempts == digest.MAX_SEND_ATTEMPTS and row.sent_at is None
+    assert row.attempts == claims.MAX_SEND_ATTEMPTS and row.sent_at is None
     assert "Giving up on digest" in caplog.text
     assert digest.pending_digests(now=NOW + timedelta(days=1), people=[ada]) == []
 
@@ -329,3 +376,24 @@ def test_command_fails_loudly_when_mail_fails(people, refusing_mail):
     with pytest.raises(CommandError, match="Some digests failed"):
         call_command("send_digest")
     assert not Digest.objects.filter(sent_at__isnull=False).exists()
+
+
+class StopLoop(Exception):
+    """Raised by the patched sleep to end a --loop run in a test."""
+
+
+def test_command_loop_survives_a_failing_sweep(db, capsys, caplog):
+    sweeps = mock.Mock(side_effect=[RuntimeError("database went away"), digest.SweepResult(emails_sent=2)])
+    with (
+        mock.patch.object(digest, "send_due_digests", sweeps),
+        mock.patch("postmortems.management.commands.send_digest.close_old_connections") as close,
+        mock.patch("time.sleep", side_effect=[None, StopLoop]),
+    ):
+        with pytest.raises(StopLoop):
+            call_command("send_digest", "--loop", "--interval", "1")
+    assert sweeps.call_count == 2
+    assert close.called
+    captured = capsys.readouterr()
+    assert "Digest sweep failed" in captured.err and "database went away" in captured.err
+    assert "Sent 2 digest(s)" in captured.out
+    assert "Traceback" in caplog.text

@@ -7,9 +7,9 @@ import pytest
 from celery.exceptions import Retry
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
-from django.urls import NoReverseMatch
+from django.utils import timezone
 
-from postmortems import reminders, tasks
+from postmortems import claims, mail, reminders, tasks
 from postmortems.models import Reminder
 from tests import factories
 
@@ -88,12 +88,10 @@ def test_email_has_text_and_html_with_a_link_straight_to_each_item(org, incident
     assert "https://debrief.example.com/settings/" in message.body  # where to pause reminders
 
 
-def test_item_link_falls_back_to_the_postmortem_when_there_is_no_item_page(org, incident, settings):
+def test_item_link_is_the_items_own_page(org, incident, settings):
     settings.SITE_URL = "https://debrief.example.com"
     item = item_due(incident, org.people.member, TODAY)
-    with mock.patch("postmortems.reminders.reverse", side_effect=NoReverseMatch):
-        url = reminders.item_url(item)
-    assert url == f"https://debrief.example.com/postmortems/{incident.pk}/#action-{item.pk}"
+    assert reminders.item_url(item) == f"https://debrief.example.com/actions/{item.pk}/"
 
 
 def test_titles_are_escaped_in_html_and_plain_in_text(org, incident, mailoutbox):
@@ -224,6 +222,7 @@ def test_a_failed_send_is_not_recorded_as_sent_and_is_retried(org, incident, set
     assert "mo@example.test" in caplog.text and "will be retried" in caplog.text
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert sweep(NOW + timedelta(seconds=59)).emails_sent == 0  # still backing off after the first failure
     result = sweep(NOW + timedelta(minutes=1))  # well inside the lease: a failure releases its claim
 
     assert result.emails_sent == 1
@@ -252,11 +251,130 @@ def test_one_failing_recipient_does_not_stop_the_others(org, incident, mailoutbo
 
 def test_a_reminder_is_given_up_after_the_maximum_attempts(org, incident, refusing_mail, caplog):
     item_due(incident, org.people.member, TODAY)
-    for minute in range(reminders.MAX_SEND_ATTEMPTS + 3):
+    for hour in range(claims.MAX_SEND_ATTEMPTS + 3):  # hourly: the longest backoff
+        sweep(NOW + timedelta(hours=hour))
+    reminder = Reminder.objects.get()
+    assert reminder.attempts == claims.MAX_SEND_ATTEMPTS and reminder.sent_at is None
+    assert "Giving up on reminder" in caplog.text
+    assert reminders.pending_reminders(now=NOW + timedelta(hours=claims.MAX_SEND_ATTEMPTS + 5)) == []
+
+
+def test_the_backoff_doubles_up_to_an_hour_and_gives_up_only_after_about_a_day():
+    assert [claims.retry_delay(n).total_seconds() for n in range(1, 8)] == [60, 120, 240, 480, 960, 1920, 3600]
+    assert claims.retry_delay(100) == timedelta(hours=1)
+    assert timedelta(hours=24) <= claims.retry_horizon() < timedelta(hours=26)
+
+
+def test_each_failed_reminder_backs_off_and_is_retried_later(org, incident, refusing_mail, settings):
+    item_due(incident, org.people.member, TODAY)
+    sweep(NOW)
+    reminder = Reminder.objects.get()
+    lease = timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    assert reminder.claimed_at == NOW - lease + timedelta(minutes=1)
+    sweep(NOW + timedelta(minutes=1))  # second failure: now waits two minutes
+    assert sweep(NOW + timedelta(minutes=2)).emails_failed == 0
+    assert sweep(NOW + timedelta(minutes=3)).emails_failed == 1
+    assert Reminder.objects.get().attempts == 3
+
+
+def test_a_short_mail_outage_does_not_drop_the_days_reminders(org, incident, settings, refusing_mail, mailoutbox):
+    item_due(incident, org.people.member, TODAY)
+    # The mail server is down for two hours while sweeps run every minute (beats and task retries).
+    for minute in range(120):
         sweep(NOW + timedelta(minutes=minute))
     reminder = Reminder.objects.get()
-    assert reminder.attempts == reminders.MAX_SEND_ATTEMPTS and reminder.sent_at is None
-    assert "Giving up on reminder" in caplog.text
+    assert reminder.sent_at is None and reminder.attempts < 10
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sent = sum(sweep(NOW + timedelta(minutes=minute)).emails_sent for minute in range(120, 200, 15))
+
+    assert sent == 1 and len(mailoutbox) == 1
+    assert Reminder.objects.get().sent_at is not None
+
+
+def test_a_failed_email_backs_off_each_of_its_reminders_by_its_own_attempts(org, incident, refusing_mail, settings):
+    retried = item_due(incident, org.people.member, TODAY, title="Retried")
+    item_due(incident, org.people.member, TODAY + days(1), title="New")
+    Reminder.objects.create(item=retried, recipient=org.people.member, reason=Reason.DUE_TODAY, reason_date=TODAY,
+                            claimed_at=NOW - days(1), attempts=3, last_error="refused")
+    sweep()
+    lease = timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    assert set(Reminder.objects.values_list("item__title", "attempts", "claimed_at")) == {
+        ("Retried", 4, NOW - lease + timedelta(minutes=8)),
+        ("New", 1, NOW - lease + timedelta(minutes=1)),
+    }
+
+
+# One email that cannot be built or sent does not stop the sweep -------------------------------------
+
+def test_a_title_with_a_line_break_is_sent_with_a_one_line_subject(org, incident, mailoutbox):
+    item_due(incident, org.people.member, TODAY, title="Fix the pool alert\r\nBcc: everyone@example.test")
+    item_due(incident, org.people.author, TODAY, title="Write the runbook")
+
+    result = sweep()
+
+    assert (result.emails_sent, result.emails_failed) == (2, 0)
+    mo = next(message for message in mailoutbox if message.to == ["mo@example.test"])
+    assert mo.subject == "[Debrief] Due today: Fix the pool alert Bcc: everyone@example.test"
+    assert "Bcc" not in mo.message()  # the title stayed in the subject, not a header of its own
+    assert not Reminder.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("subject, expected", [
+    ("Due today: a\nb", "Due today: a b"),
+    ("a\r\n\r\nb", "a b"),
+    ("  tabs\tand\x0bvertical\x0cfeeds  ", "tabs and vertical feeds"),
+    ("nul\x00bell\x07del\x7f", "nul bell del"),
+    ("line\u2028para\u2029next\x85end", "line para next end"),
+    ("Fix <script> & “quotes” — fine", "Fix <script> & “quotes” — fine"),
+])
+def test_email_subjects_never_contain_line_breaks_or_control_characters(db, subject, expected):
+    message = mail.build_email(to="mo@example.test", subject=subject, template="emails/reminders",
+                               context={"recipient": factories.make_user("mo"), "own": [], "escalated": []})
+    assert message.subject == f"[Debrief] {expected}"
+    message.message()  # would raise BadHeaderError on a line break
+
+
+@pytest.mark.parametrize("where", ["building", "sending"])
+def test_an_unexpected_error_fails_only_that_email_and_is_retried(org, incident, mailoutbox, caplog, settings, where):
+    item_due(incident, org.people.member, TODAY, title="Mo's")
+    item_due(incident, org.people.author, TODAY, title="Ada's")
+    item_due(incident, org.people.viewer, TODAY, title="Vic's")
+    incident.viewers.add(org.people.viewer)  # vic is on Search: a published or shared incident only
+    incident.status, incident.published_at = "published", NOW
+    incident.save()
+    real_email, real_send = reminders.reminder_email, LocmemBackend.send_messages
+
+    def email_fails_for_mo(recipient, due):
+        if recipient.email == "mo@example.test":
+            raise ValueError("template blew up")
+        return real_email(recipient, due)
+
+    def send_fails_for_mo(backend, messages):
+        if messages[0].to == ["mo@example.test"]:
+            raise ValueError("template blew up")
+        return real_send(backend, messages)
+
+    if where == "building":
+        patch = mock.patch.object(reminders, "reminder_email", email_fails_for_mo)
+    else:
+        patch = mock.patch.object(LocmemBackend, "send_messages", send_fails_for_mo)
+
+    with patch:
+        result = sweep()
+
+    # mo sorts between ada and vic (by user id: ada, lin, mo, vic): the sweep went on after mo.
+    assert (result.emails_sent, result.emails_failed, result.reminders_failed) == (2, 1, 1)
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.test", "vic@example.test"]
+    failed = Reminder.objects.get(sent_at__isnull=True)
+    assert failed.item.title == "Mo's" and failed.attempts == 1 and "template blew up" in failed.last_error
+    lease = timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    assert failed.claimed_at == NOW - lease + timedelta(minutes=1)
+    assert "Traceback" in caplog.text and "mo@example.test" in caplog.text
+
+    # Fixed by the next sweep after the backoff; nothing else is sent twice.
+    assert sweep(NOW + timedelta(minutes=1)).emails_sent == 1
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.test", "mo@example.test", "vic@example.test"]
 
 
 # Escalation emails --------------------------------------------------------------------
@@ -302,7 +420,8 @@ def test_task_in_process_raises_on_failure_and_leaves_the_retry_to_the_next_swee
         tasks.send_reminders.delay()
     reminder = Reminder.objects.get()
     assert reminder.sent_at is None and reminder.attempts == 1
-    assert len(reminders.pending_reminders()) == 1
+    assert reminders.pending_reminders() == []  # backing off
+    assert len(reminders.pending_reminders(now=timezone.now() + claims.retry_delay(1))) == 1
 
 
 def test_task_on_a_worker_retries_failed_sends_with_backoff(org, incident, refusing_mail):
@@ -346,3 +465,37 @@ def test_command_fails_loudly_when_mail_fails(org, incident, refusing_mail):
     with pytest.raises(CommandError, match="Some reminder emails failed"):
         call_command("send_reminders")
     assert Reminder.objects.get().sent_at is None
+
+
+class StopLoop(Exception):
+    """Raised by the patched sleep to end a --loop run in a test."""
+
+
+def test_command_loop_survives_a_failing_sweep(db, capsys, caplog):
+    sweeps = mock.Mock(side_effect=[RuntimeError("database went away"), reminders.SweepResult(emails_sent=1)])
+    with (
+        mock.patch.object(reminders, "send_due_reminders", sweeps),
+        mock.patch("postmortems.management.commands.send_reminders.close_old_connections") as close,
+        mock.patch("time.sleep", side_effect=[None, StopLoop]),
+    ):
+        with pytest.raises(StopLoop):
+            call_command("send_reminders", "--loop", "--interval", "1")
+    assert sweeps.call_count == 2
+    assert close.called
+    captured = capsys.readouterr()
+    assert "Reminder sweep failed" in captured.err and "database went away" in captured.err
+    assert "Sent 1 email(s)" in captured.out
+    assert "Traceback" in caplog.text
+
+
+def test_an_ownerless_overdue_item_is_escalated_to_the_lead(org, incident, mailoutbox):
+    item_due(incident, None, TODAY - days(14), title="Nobody's item")
+
+    result = sweep()
+
+    assert (result.emails_sent, result.reminders_sent) == (1, 1)
+    (lead_mail,) = mailoutbox
+    assert lead_mail.to == ["lin@example.test"]
+    assert "Nobody's item" in lead_mail.body and "no owner" in lead_mail.body
+    assert "no owner" in html_of(lead_mail)
+    assert Reminder.objects.get().reason == Reason.ESCALATION

@@ -1,10 +1,13 @@
 """Reminder policy: what is due, for whom, on whose today. The clock is always given."""
 from datetime import date, datetime, timedelta, timezone as dt_timezone
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
-from postmortems import reminders
-from postmortems.models import ActionItem, Membership, Profile, Reminder
+from postmortems import claims, permissions, reminders
+from postmortems.models import ActionItem, Membership, PostMortem, Profile, Reminder
 from tests import factories
 
 UTC = dt_timezone.utc
@@ -141,10 +144,95 @@ def test_in_progress_items_are_still_reminded(org, incident):
     assert len(due_for()) == 1
 
 
-def test_items_without_owner_or_due_date_are_skipped(org, incident):
-    item_due(incident, None, TODAY - days(20))
+def test_items_without_a_due_date_are_skipped(org, incident):
     factories.add_action_item(incident, owner=org.people.member, due_in_days=None)
     assert due_for() == {}
+
+
+def test_ownerless_items_are_escalated_to_the_leads_once_overdue_long_enough(org, incident):
+    item_due(incident, None, TODAY, title="Nobody's, due today")
+    item_due(incident, None, TODAY - days(13), title="Nobody's, 13 days late")
+    item_due(incident, None, TODAY - days(14), title="Nobody's, 14 days late")
+    item_due(incident, None, TODAY - days(20), title="Nobody's, 20 days late")
+    assert due_for() == {
+        ("Nobody's, 14 days late", "lin"): (Reason.ESCALATION, TODAY),
+        ("Nobody's, 20 days late", "lin"): (Reason.ESCALATION, TODAY - days(6)),
+    }
+
+
+# Privacy: owners hear only of items they may open ----------------------------------------
+
+@pytest.fixture
+def people_incident(org):
+    """A draft people incident on Payments: only its author ada, the lead lin and its viewers may read it."""
+    return factories.make_postmortem(org.payments, kind="people", authors=[org.people.author],
+                                     title="Rota handover missed a new starter")
+
+
+def test_an_owner_who_may_not_read_a_people_incident_is_not_reminded_of_its_item(org, people_incident):
+    # mo is a plain member of Payments: a people incident is not theirs to read.
+    item_due(people_incident, org.people.member, TODAY, title="Private item")
+    assert not PostMortem.objects.visible_to(org.people.member).filter(pk=people_incident.pk).exists()
+    assert due_for() == {}
+
+
+def test_the_lead_still_hears_of_an_overdue_item_its_owner_may_not_read(org, people_incident):
+    item_due(people_incident, org.people.member, TODAY - days(14), title="Private item")
+    assert due_for() == {("Private item", "lin"): (Reason.ESCALATION, TODAY)}
+
+
+def test_an_owner_added_as_a_viewer_is_reminded(org, people_incident):
+    item_due(people_incident, org.people.member, TODAY, title="Private item")
+    people_incident.viewers.add(org.people.member)
+    assert due_for() == {("Private item", "mo"): (Reason.DUE_TODAY, TODAY)}
+
+
+def test_an_author_of_a_people_incident_is_reminded(org, people_incident):
+    item_due(people_incident, org.people.author, TODAY, title="Private item")
+    assert due_for() == {("Private item", "ada"): (Reason.DUE_TODAY, TODAY)}
+
+
+def test_an_owner_from_another_team_is_reminded_only_once_a_technical_incident_is_published(org, incident):
+    # vic is on Search; Payments' draft technical incident is not theirs to read until it is published.
+    item_due(incident, org.people.viewer, TODAY)
+    assert due_for() == {}
+    incident.status = PostMortem.Status.PUBLISHED
+    incident.published_at = NOW
+    incident.save()
+    assert due_for() == {("Alert on pool saturation", "vic"): (Reason.DUE_TODAY, TODAY)}
+
+
+@pytest.mark.parametrize("kind", ["technical", "people"])
+@pytest.mark.parametrize("status", [PostMortem.Status.DRAFT, PostMortem.Status.PUBLISHED])
+def test_owner_may_view_states_the_same_rules_as_visible_to(everyone, kind, status):
+    """The reminder query's visibility check and `PostMortem.objects.visible_to` agree for every role."""
+    org, people = everyone, vars(everyone.people)
+    postmortem = factories.make_postmortem(org.payments, kind=kind, status=status, authors=[people["author"]],
+                                           viewers=[people["viewer"]])
+    for name, person in people.items():
+        factories.add_action_item(postmortem, owner=person, title=name)
+    factories.add_action_item(postmortem, owner=None, title="nobody")
+
+    may_view = set(ActionItem.objects.filter(reminders.owner_may_view()).values_list("title", flat=True))
+
+    expected = {name for name, person in people.items()
+                if PostMortem.objects.visible_to(person).filter(pk=postmortem.pk).exists()}
+    assert may_view == expected
+    assert expected == {name for name, person in people.items() if permissions.can_view(person, postmortem)}
+
+
+@pytest.mark.django_db
+def test_on_the_demo_data_nobody_is_reminded_of_an_item_they_may_not_open():
+    call_command("seed_demo", stdout=StringIO())
+    now = timezone.now()
+    due = []
+    for offset in range(0, 60, 3):  # the demo's items fall due over the coming weeks
+        due += reminders.due_reminders(now=now + days(offset))
+    assert len(due) > 20
+    assert {d.reason for d in due} == set(Reason.values)
+    unreadable = [(d.item.title, d.recipient.username) for d in due
+                  if not permissions.can_view(d.recipient, d.item.postmortem)]
+    assert unreadable == []
 
 
 def test_paused_owner_is_not_reminded_but_the_lead_still_hears_of_escalation(org, incident):
@@ -256,7 +344,7 @@ def test_pending_includes_a_claim_whose_lease_expired(org, incident, settings):
 def test_pending_gives_up_after_the_maximum_attempts(org, incident):
     item = item_due(incident, org.people.member, TODAY)
     Reminder.objects.create(item=item, recipient=org.people.member, reason=Reason.DUE_TODAY, reason_date=TODAY,
-                            claimed_at=NOW - days(1), attempts=reminders.MAX_SEND_ATTEMPTS, last_error="refused")
+                            claimed_at=NOW - days(1), attempts=claims.MAX_SEND_ATTEMPTS, last_error="refused")
     assert reminders.pending_reminders(now=NOW) == []
 
 

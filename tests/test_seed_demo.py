@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from postmortems import permissions
 from postmortems.models import ActionItem, Membership, PostMortem, Revision, Team, Theme
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,24 @@ def test_people_postmortems_are_hidden_from_plain_members_of_other_teams(seeded)
     other_teams_people = PostMortem.objects.filter(kind=PostMortem.Kind.PEOPLE).exclude(team__members=member)
     assert other_teams_people.exists()
     assert not PostMortem.objects.visible_to(member).filter(pk__in=other_teams_people).exists()
+
+
+@pytest.mark.parametrize("seed_args", [(), ("--seed", "3")])
+def test_every_action_item_owner_may_open_their_item(seed_args):
+    seed(*seed_args)
+    owned = ActionItem.objects.filter(owner__isnull=False).select_related("owner", "postmortem")
+    assert owned.filter(postmortem__kind=PostMortem.Kind.PEOPLE).exists()
+    assert [(item.title, item.owner.username) for item in owned
+            if not permissions.can_view(item.owner, item.postmortem)] == []
+
+
+def test_owners_of_people_items_are_shared_only_what_they_own(seeded):
+    """Viewers are the leads a scenario shares with, and owners of an item who could not otherwise read it."""
+    leads = set(Membership.objects.filter(role=Membership.Role.LEAD).values_list("user__username", flat=True))
+    for postmortem in PostMortem.objects.filter(kind=PostMortem.Kind.PEOPLE).prefetch_related("viewers"):
+        owners = set(postmortem.action_items.exclude(owner=None).values_list("owner__username", flat=True))
+        for viewer in postmortem.viewers.all():
+            assert viewer.username in owners or viewer.username in leads, (postmortem, viewer)
 
 
 def test_users_have_profiles_and_one_person_is_in_two_teams(seeded):

@@ -1,11 +1,15 @@
 """Send the weekly digests that are due: the same sweep Celery beat runs, for cron users and previews."""
+import logging
 import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 from django.utils import timezone
 
 from postmortems import digest
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -31,7 +35,13 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Sending digests every {interval} s; Ctrl-C to stop.")
         while True:
-            self.sweep(people, raise_on_failure=False)
+            try:
+                self.sweep(people, raise_on_failure=False)
+            except Exception as error:
+                # One bad sweep (a bug, the database restarting) must not stop digests for good.
+                logger.exception("Digest sweep failed; trying again in %d s", interval)
+                self.stderr.write(f"Digest sweep failed: {error!r}; trying again in {interval} s.")
+                close_old_connections()  # a broken database connection is replaced, not reused
             time.sleep(interval)
 
     def people(self, email):

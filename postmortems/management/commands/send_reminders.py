@@ -1,9 +1,13 @@
 """Send due action-item reminders: the same sweep Celery beat runs, for cron users."""
+import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from postmortems import reminders
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -26,7 +30,13 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Sending reminders every {interval} s; Ctrl-C to stop.")
         while True:
-            self.sweep(raise_on_failure=False)
+            try:
+                self.sweep(raise_on_failure=False)
+            except Exception as error:
+                # One bad sweep (a bug, the database restarting) must not stop reminders for good.
+                logger.exception("Reminder sweep failed; trying again in %d s", interval)
+                self.stderr.write(f"Reminder sweep failed: {error!r}; trying again in {interval} s.")
+                close_old_connections()  # a broken database connection is replaced, not reused
             time.sleep(interval)
 
     def sweep(self, *, raise_on_failure):
