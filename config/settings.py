@@ -5,9 +5,11 @@ REDIS_URL is set, email printed to the console. Production sets DEBUG=false,
 SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and the EMAIL_* variables.
 """
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,8 +26,21 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is only for development; `check --deploy` flags it (W009).
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-debrief-development-only"
+# The fallback key is public, so only development (DEBUG=true) and the tests may use it; a
+# production start without SECRET_KEY stops here. The tests are recognised by "pytest" in
+# sys.modules because pytest-django imports these settings before any conftest could set the
+# environment; programs the tests start (manage.py commands, Celery workers) inherit
+# PYTEST_VERSION, which pytest sets for the test run.
+RUNNING_TESTS = "pytest" in sys.modules or bool(os.environ.get("PYTEST_VERSION"))
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and not RUNNING_TESTS:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value in production "
+            "(python -c 'from django.core.management.utils import get_random_secret_key as k; print(k())'), "
+            "or set DEBUG=true for development."
+        )
+    SECRET_KEY = "django-insecure-debrief-development-only"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -150,7 +165,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a proxy that terminates HTTPS, set SECURE_PROXY_SSL_HEADER=true so X-Forwarded-Proto
+    # says whether the request came over HTTPS. Only then: the proxy must set (or strip) that
+    # header on every request, or any client could claim HTTPS by sending it.
+    if env_bool("SECURE_PROXY_SSL_HEADER"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

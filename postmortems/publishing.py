@@ -5,6 +5,7 @@ acknowledgement survives edits elsewhere in the text and a reworded sentence
 is checked afresh.
 """
 import hashlib
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,6 +14,9 @@ from postmortems.blame import Finding, analyze
 from postmortems.models import BlameAcknowledgement, PostMortem
 
 SCANNED_FIELDS = ["title", *PostMortem.SECTIONS]
+REASON_MAX_LENGTH = 2000
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL in text outright.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,15 @@ def open_findings(postmortem, texts, reasons):
 
 
 def reasons_from(post_data):
-    """The acknowledgement reasons an author typed, keyed by finding key."""
-    return {name[4:]: value for name, value in post_data.items() if name.startswith("ack-") and value.strip()}
+    """The acknowledgement reasons an author typed, keyed by finding key, cleaned and capped."""
+    reasons = {}
+    for name, value in post_data.items():
+        if not name.startswith("ack-"):
+            continue
+        reason = CONTROL_CHARACTERS.sub("", value).strip()[:REASON_MAX_LENGTH]
+        if reason:
+            reasons[name[4:]] = reason
+    return reasons
 
 
 def record_acknowledgements(postmortem, texts, reasons, *, author):
@@ -74,7 +85,7 @@ def record_acknowledgements(postmortem, texts, reasons, *, author):
             BlameAcknowledgement.objects.get_or_create(
                 postmortem=postmortem, section=item.section, category=item.finding.category,
                 phrase=normalise(item.finding.text),
-                defaults={"reason": reason[:2000], "acknowledged_by": author},
+                defaults={"reason": reason[:REASON_MAX_LENGTH], "acknowledged_by": author},
             )
 
 

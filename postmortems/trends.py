@@ -31,6 +31,11 @@ from postmortems.blame import CATEGORIES
 from postmortems.models import ActionItem, ContributingFactor, PostMortem
 
 MIN_RESTRICTED = 3
+# The days a filter may ask for: far enough for any incident, and near enough that a local
+# midnight converts to UTC and the month after the last day exists (near date.min or
+# date.max both overflow).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 REPEAT_MINIMUM = 3
 PEOPLE = PostMortem.Kind.PEOPLE
 DONE = ActionItem.Status.DONE

@@ -150,16 +150,35 @@ def test_system_check_passes():
     assert "System check identified no issues" in result.stdout
 
 
+# Outside the test run: pytest sets PYTEST_VERSION, which the settings read as "running tests".
+PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "debrief.example.com", "PYTEST_VERSION": ""}
+
+
 def test_deploy_check_passes_with_production_settings():
-    result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="false", SECRET_KEY=get_random_secret_key(), ALLOWED_HOSTS="debrief.example.com",
-    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY=get_random_secret_key())
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_deploy_check_flags_the_development_secret_key():
-    env = {"DEBUG": "false", "ALLOWED_HOSTS": "debrief.example.com", "SECRET_KEY": ""}
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+def test_deploy_check_passes_behind_a_proxy_that_sets_x_forwarded_proto():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY=get_random_secret_key(),
+                    SECURE_PROXY_SSL_HEADER="true")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY="")
     assert result.returncode != 0
-    assert "security.W009" in result.stdout + result.stderr
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_development_may_use_the_fallback_secret_key():
+    result = manage("check", DEBUG="true", SECRET_KEY="", PYTEST_VERSION="")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_x_forwarded_proto_is_trusted_only_when_configured():
+    show = ["shell", "-v", "0", "-c", "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"]
+    plain = manage(*show, **PRODUCTION, SECRET_KEY=get_random_secret_key())
+    proxied = manage(*show, **PRODUCTION, SECRET_KEY=get_random_secret_key(), SECURE_PROXY_SSL_HEADER="true")
+    assert plain.stdout.strip() == "None", plain.stdout + plain.stderr
+    assert proxied.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", proxied.stdout + proxied.stderr

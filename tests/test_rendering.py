@@ -222,3 +222,93 @@ def test_hostile_text_is_made_safe_on_the_revision_page(org, login):
     factories.add_timeline_event(postmortem, description=HOSTILE)
     html = login(org.people.author).get(reverse("postmortems:revision", args=[postmortem.pk, 1])).content.decode()
     assert_nothing_runs(html)
+
+
+# Only local images, only language classes, no links to other sites by `//` -------------
+
+@pytest.mark.parametrize("src", ["https://tracker.example/pixel.png", "http://tracker.example/p.png",
+                                 "//tracker.example/p.png", "/\\tracker.example/p.png", " //tracker.example/p.png"])
+def test_remote_images_lose_their_source_and_keep_their_alt_text(src):
+    html = render_markdown(f'![status page]({src}) and <img src="{src}" alt="raw">')
+    assert "tracker.example" not in html
+    assert 'alt="status page"' in html and 'alt="raw"' in html
+
+
+@pytest.mark.parametrize("src", ["/media/diagram.png", "diagram.png", "../img/a.png", "?x=1"])
+def test_relative_images_are_kept(src):
+    assert f'src="{src}"' in render_markdown(f"![diagram]({src})")
+
+
+@pytest.mark.parametrize("href", ["//evil.example/login", "/\\evil.example/login", " //evil.example",
+                                  "/&#9;/evil.example"])
+def test_scheme_relative_links_are_dropped(href):
+    html = render_markdown(f'[sign in]({href}) <a href="{href}">raw</a>')
+    assert "evil.example" not in html
+    assert "sign in" in html and "raw" in html
+
+
+@pytest.mark.parametrize("classes", ["position-fixed top-0 start-0 w-100 h-100 bg-white", "language-python x",
+                                     "language-", "language-py\"onmouseover=x"])
+def test_code_classes_other_than_one_language_are_dropped(classes):
+    html = render_markdown(f'<code class="{classes}">Sign in again</code>')
+    assert not re.search(r"<code[^>]*class", html)
+    assert "Sign in again" in html
+
+
+def test_a_language_class_with_dashes_is_kept():
+    assert '<code class="language-objective-c">' in render_markdown("```objective-c\nx\n```")
+
+
+# Pathological text renders, as typed, without taking quadratic time -----------------------
+# Timings are in benchmarks, not here; these only show each shape finishes and keeps its text.
+
+def test_twenty_thousand_nested_brackets_render_as_text():
+    html = render_markdown("[" * 20_000 + "deep" + "]" * 20_000)
+    assert "deep" in html
+    assert html.count("[") == 20_000 and html.count("]") == 20_000
+
+
+@pytest.mark.parametrize("text", ["(" * 20_000 + "x" + ")" * 20_000, "[" * 20_000, "![" * 10_000,
+                                  "[a](" * 10_000, "[^" * 10_000])
+def test_unclosed_and_nested_links_render_as_text(text):
+    html = render_markdown(text)
+    assert html.startswith("<p>") and len(html) >= len(text)
+
+
+@pytest.mark.parametrize("text", ["- " * 5_000 + "x", "1. " * 5_000 + "x", "> " * 5_000 + "x",
+                                  "".join("\t" * depth + "- x\n" for depth in range(400))])
+def test_deeply_nested_lists_and_quotes_do_not_crash(text):
+    assert "x" in render_markdown(text)
+
+
+def test_nesting_people_write_still_renders():
+    html = render_markdown("[![build](/badge.png)](https://ci.example/b/1) [see [1]](/x)\n\n"
+                           "- a\n    - b\n        - c\n\n> > quoted twice")
+    assert '<a href="https://ci.example/b/1"' in html and '<img alt="build" src="/badge.png">' in html
+    assert '<a href="/x" rel="noopener noreferrer nofollow">see [1]</a>' in html
+    assert html.count("<ul>") == 3 and html.count("<blockquote>") == 2
+
+
+def test_brackets_made_inert_show_as_typed_in_code():
+    nested = "[" * 40 + "(" * 40 + "x" + ")" * 40 + "]" * 40
+    assert f"<code>{nested}</code>" in render_markdown(f"`{nested}`")
+
+
+def test_thousands_of_unfinished_tags_render_as_text():
+    html = render_markdown("<a " * 20_000)
+    assert html.count("&lt;a") == 20_000
+
+
+def test_a_comparison_in_code_keeps_its_angle_bracket():
+    assert "<code>if a&lt;b:\n</code>" in render_markdown("```\nif a<b:\n```\n\n" + "x<y " * 50)
+
+
+def test_tags_and_comments_people_write_still_work():
+    html = render_markdown("<b>bold</b>\n\n<!-- hidden <i>note</i> -->\n\nshown")
+    assert "<b>bold</b>" in html and "hidden" not in html and "shown" in html
+
+
+def test_text_beyond_the_longest_rendered_is_cut_with_a_note():
+    html = render_markdown("word " * 30_000)
+    assert html.count("word") == 20_000
+    assert "Shortened here: 50,000 more characters are not shown." in html

@@ -58,6 +58,8 @@ class TrendFilterForm(forms.Form):
             raise forms.ValidationError("Choose both dates for a custom period.")
         if first > last:
             raise forms.ValidationError("The first date comes after the last one.")
+        if first < trends.FIRST_DAY or last > trends.LAST_DAY:
+            raise forms.ValidationError(f"Choose dates from {trends.FIRST_DAY} to {trends.LAST_DAY}.")
         if last - first > LONGEST_CUSTOM_PERIOD:
             raise forms.ValidationError("Choose a period of at most three years.")
         return data
