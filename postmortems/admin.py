@@ -1,4 +1,4 @@
-"""Admin for every model. Non-superusers see only the post-mortems they may read."""
+"""Admin for every model. Only superusers may use the admin (see config/admin.py)."""
 from django.contrib import admin
 
 from postmortems.models import (
@@ -41,19 +41,6 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class VisibleOnlyMixin:
-    """Restricted post-mortems stay restricted in the admin for everyone but superusers."""
-
-    postmortem_path = "postmortem"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        visible = PostMortem.objects.visible_to(request.user).values("pk")
-        return queryset.filter(**{f"{self.postmortem_path}__in": visible})
-
-
 class TimelineEventInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
@@ -71,8 +58,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(PostMortem)
-class PostMortemAdmin(VisibleOnlyMixin, admin.ModelAdmin):
-    postmortem_path = "pk"
+class PostMortemAdmin(admin.ModelAdmin):
     list_display = ["title", "team", "kind", "severity", "status", "created_at"]
     list_filter = ["kind", "status", "severity", "team"]
     search_fields = ["title", "summary"]
@@ -84,20 +70,20 @@ class PostMortemAdmin(VisibleOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+class TimelineEventAdmin(admin.ModelAdmin):
     list_display = ["occurred_at", "postmortem", "description"]
     list_select_related = ["postmortem"]
 
 
 @admin.register(ContributingFactor)
-class ContributingFactorAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+class ContributingFactorAdmin(admin.ModelAdmin):
     list_display = ["theme", "postmortem", "description"]
     list_filter = ["theme"]
     list_select_related = ["theme", "postmortem"]
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+class ActionItemAdmin(admin.ModelAdmin):
     list_display = ["title", "owner", "due_date", "priority", "status", "postmortem"]
     list_filter = ["status", "priority"]
     search_fields = ["title"]
@@ -106,29 +92,27 @@ class ActionItemAdmin(VisibleOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+class RevisionAdmin(admin.ModelAdmin):
     list_display = ["postmortem", "version", "author", "created_at"]
     list_select_related = ["postmortem", "author"]
     readonly_fields = ["postmortem", "version", "author", "created_at", "snapshot", "changed_fields", "note"]
 
 
 @admin.register(BlameAcknowledgement)
-class BlameAcknowledgementAdmin(VisibleOnlyMixin, admin.ModelAdmin):
+class BlameAcknowledgementAdmin(admin.ModelAdmin):
     list_display = ["postmortem", "section", "category", "phrase", "acknowledged_by", "created_at"]
     list_filter = ["category"]
     list_select_related = ["postmortem", "acknowledged_by"]
 
 
 @admin.register(ActionItemChange)
-class ActionItemChangeAdmin(VisibleOnlyMixin, admin.ModelAdmin):
-    postmortem_path = "item__postmortem"
+class ActionItemChangeAdmin(admin.ModelAdmin):
     list_display = ["item", "field", "old_value", "new_value", "actor", "created_at"]
     list_select_related = ["item", "actor"]
 
 
 @admin.register(Reminder)
-class ReminderAdmin(VisibleOnlyMixin, admin.ModelAdmin):
-    postmortem_path = "item__postmortem"
+class ReminderAdmin(admin.ModelAdmin):
     list_display = ["item", "recipient", "reason", "reason_date", "claimed_at", "sent_at", "attempts"]
     list_filter = ["reason", "sent_at"]
     list_select_related = ["item", "recipient"]

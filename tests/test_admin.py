@@ -56,53 +56,42 @@ def test_every_model_is_registered_in_the_admin():
     assert missing == []
 
 
+ALL_MODEL_PERMISSIONS = [
+    f"{action}_{model}" for action in ("view", "add", "change", "delete")
+    for model in ("postmortem", "revision", "timelineevent", "actionitem", "contributingfactor", "membership")
+]
+
+
 @pytest.mark.django_db
-def test_staff_member_sees_only_the_post_mortems_they_may_read(org, incidents, client):
-    staff = staff_with("view_postmortem")
+@pytest.mark.parametrize("url_name", [
+    "admin:index",
+    "admin:postmortems_postmortem_changelist",
+    "admin:postmortems_postmortem_add",
+    "admin:postmortems_actionitem_add",
+    "admin:postmortems_membership_add",
+])
+def test_staff_who_are_not_superusers_cannot_use_the_admin(org, incidents, client, url_name):
+    # The admin shows restricted incidents and bypasses the app's rules, so model
+    # permissions alone must not open it.
+    staff = staff_with(*ALL_MODEL_PERMISSIONS)
     factories.add_member(org.search, staff)
     client.force_login(staff)
-    assert changelist_titles(client, "postmortem") == {"Payments technical published", "Search technical draft"}
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
 
 
 @pytest.mark.django_db
-def test_staff_member_does_not_see_other_teams_people_incidents_in_the_admin(org, incidents, client):
-    staff = staff_with("view_postmortem")
-    factories.add_member(org.search, staff)
+def test_staff_cannot_add_an_action_item_to_a_restricted_incident_through_the_admin(incidents, client):
+    staff = staff_with(*ALL_MODEL_PERMISSIONS)
     client.force_login(staff)
-    page = client.get(reverse("admin:postmortems_postmortem_changelist")).content.decode()
-    assert "Payments people incident" not in page
-    assert "Payments technical draft" not in page
-
-
-@pytest.mark.django_db
-def test_staff_member_in_no_team_sees_only_published_technical_post_mortems(incidents, client):
-    client.force_login(staff_with("view_postmortem"))
-    assert changelist_titles(client, "postmortem") == {"Payments technical published"}
-
-
-@pytest.mark.django_db
-def test_staff_member_cannot_open_a_hidden_post_mortem_in_the_admin(incidents, client):
-    client.force_login(staff_with("view_postmortem", "change_postmortem"))
     hidden = incidents["payments_people"]
-    response = client.get(reverse("admin:postmortems_postmortem_change", args=[hidden.pk]), follow=True)
-    assert "Payments people incident" not in response.content.decode()
-    assert response.redirect_chain[-1][0] == reverse("admin:index")
-
-
-@pytest.mark.django_db
-def test_staff_member_search_does_not_reveal_hidden_post_mortems(incidents, client):
-    client.force_login(staff_with("view_postmortem"))
-    response = client.get(reverse("admin:postmortems_postmortem_changelist"), {"q": "people incident"})
-    assert list(response.context["cl"].result_list) == []
-
-
-@pytest.mark.django_db
-def test_staff_member_sees_only_visible_revisions_timeline_events_and_action_items(incidents, client):
-    client.force_login(staff_with("view_revision", "view_timelineevent", "view_actionitem"))
-    assert changelist_titles(client, "revision") == {"Payments technical published v1"}
-    assert {title.split(" ", 2)[-1] for title in changelist_titles(client, "timelineevent")} == {
-        "Event of Payments technical published"}
-    assert changelist_titles(client, "actionitem") == {"Action of Payments technical published"}
+    response = client.post(reverse("admin:postmortems_actionitem_add"), {
+        "postmortem": hidden.pk, "title": "Planted", "priority": "medium", "status": "open",
+        "created_at_0": "2026-11-01", "created_at_1": "10:00",
+    })
+    assert response.status_code == 302
+    assert not hidden.action_items.filter(title="Planted").exists()
 
 
 @pytest.mark.django_db
@@ -117,12 +106,6 @@ def test_superuser_can_open_a_people_incident_in_the_admin(incidents, client):
     response = client.get(reverse("admin:postmortems_postmortem_change", args=[incidents["search_people"].pk]))
     assert response.status_code == 200
     assert "Search people incident" in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_staff_without_model_permission_cannot_list_post_mortems(incidents, client):
-    client.force_login(staff_with())
-    assert client.get(reverse("admin:postmortems_postmortem_changelist")).status_code == 403
 
 
 @pytest.mark.django_db
