@@ -23,9 +23,6 @@ class Team(models.Model):
     def __str__(self):
         return self.name
 
-    def leads(self):
-        return self.members.filter(memberships__team=self, memberships__role=Membership.Role.LEAD)
-
 
 class Membership(models.Model):
     class Role(models.TextChoices):
