@@ -5,9 +5,11 @@ an `ActionItemChange` in the same transaction, so the history cannot miss a chan
 Readers take a queryset (already limited by `ActionItem.objects.visible_to`) and
 the viewer's `today`/`now`, so tests control the clock and views stay thin.
 """
+import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import formats
@@ -221,20 +223,55 @@ def _refresh(item, current, fields):
         setattr(item, name, getattr(current, name))
 
 
+# The core writers change one field of a row already locked by the caller, save it (stamping
+# `updated_at`) and record the change. The quick actions and the post-mortem editor both go
+# through them, so every change of status, due date or owner is in the history whatever its path.
+
+def _set_status(current, *, actor, status, note, now):
+    if current.status == status:
+        return False
+    old_status = current.status
+    current.status = status
+    # Entering a closed status stamps the time (the model's save fills in now); reopening clears it.
+    current.closed_at = now if status in ActionItem.CLOSED_STATUSES else None
+    current.save(update_fields=["status", "closed_at", "updated_at"])
+    _record(current, actor=actor, field="status", old_value=old_status, new_value=status, note=note, now=now)
+    return True
+
+
+def _set_due_date(current, *, actor, due_date, note, now):
+    if current.due_date == due_date:
+        return False
+    old_value = current.due_date.isoformat() if current.due_date else ""
+    current.due_date = due_date
+    current.save(update_fields=["due_date", "updated_at"])
+    _record(current, actor=actor, field="due_date", old_value=old_value,
+            new_value=due_date.isoformat() if due_date else "", note=note, now=now)
+    return True
+
+
+def _set_owner(current, *, actor, owner, note, now):
+    if current.owner_id == (owner.pk if owner else None):
+        return False
+    old_value = person_name(current.owner)
+    current.owner = owner
+    current.save(update_fields=["owner", "updated_at"])
+    _record(current, actor=actor, field="owner", old_value=old_value, new_value=person_name(owner), note=note, now=now)
+    return True
+
+
+def _locked_with_owner(item):
+    # Lock only the item row: Postgres refuses FOR UPDATE on the nullable side of the owner join.
+    return ActionItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item.pk)
+
+
 @transaction.atomic
 def mark_done(item, *, actor, note="", now=None):
     """Close the item as done and record it; returns False if it already was."""
     current = _locked_copy(item)
-    if current.status == Status.DONE:
-        _refresh(item, current, ["status", "closed_at"])
-        return False
-    old_status = current.status
-    current.status = Status.DONE
-    current.closed_at = now
-    current.save(update_fields=["status", "closed_at"])
-    _record(current, actor=actor, field="status", old_value=old_status, new_value=Status.DONE, note=note, now=now)
-    _refresh(item, current, ["status", "closed_at"])
-    return True
+    changed = _set_status(current, actor=actor, status=Status.DONE, note=note, now=now)
+    _refresh(item, current, ["status", "closed_at", "updated_at"])
+    return changed
 
 
 @transaction.atomic
@@ -243,34 +280,132 @@ def change_due_date(item, *, actor, due_date, reason, now=None):
     if not (reason or "").strip():
         raise ActionChangeError("Say why the due date changes; the reason is kept in the item's history.")
     current = _locked_copy(item)
-    if current.due_date == due_date:
-        _refresh(item, current, ["due_date"])
-        return False
-    old_value = current.due_date.isoformat() if current.due_date else ""
-    current.due_date = due_date
-    current.save(update_fields=["due_date"])
-    _record(current, actor=actor, field="due_date", old_value=old_value,
-            new_value=due_date.isoformat() if due_date else "", note=reason, now=now)
-    _refresh(item, current, ["due_date"])
-    return True
+    changed = _set_due_date(current, actor=actor, due_date=due_date, note=reason, now=now)
+    _refresh(item, current, ["due_date", "updated_at"])
+    return changed
+
+
+class OwnerCannotSeeError(ActionChangeError):
+    """The chosen owner may not read the item's (people) post-mortem."""
+
+    field = "owner"
+
+
+def cannot_see_message(owner):
+    return (f"{person_name(owner)} cannot see this post-mortem. "
+            "Add them as a viewer first, or choose someone who can see this post-mortem.")
 
 
 @transaction.atomic
 def reassign(item, *, actor, owner, note="", now=None):
-    """Give the item to another active person and record it. False if they already own it."""
+    """Give the item to another active person and record it. False if they already own it.
+
+    On a people post-mortem the new owner must be able to read it (author, team lead or viewer).
+    """
     if owner is None or not owner.is_active:
         raise ActionChangeError("Action items can only be given to an active person.")
-    # Lock only the item row: Postgres refuses FOR UPDATE on the nullable side of the owner join.
-    current = ActionItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item.pk)
+    current = _locked_with_owner(item)
     if current.owner_id == owner.pk:
         _refresh(item, current, ["owner"])
         return False
-    old_value = person_name(current.owner)
-    current.owner = owner
-    current.save(update_fields=["owner"])
-    _record(current, actor=actor, field="owner", old_value=old_value, new_value=person_name(owner), note=note, now=now)
-    _refresh(item, current, ["owner"])
-    return True
+    if not permissions.can_view(owner, current.postmortem):
+        raise OwnerCannotSeeError(cannot_see_message(owner))
+    changed = _set_owner(current, actor=actor, owner=owner, note=note, now=now)
+    _refresh(item, current, ["owner", "updated_at"])
+    return changed
+
+
+EDITOR_FIELDS = ["title", "description", "priority"]
+EDITOR_NOTE = "Changed in the post-mortem editor"
+
+
+def apply_editor_changes(item, *, actor, values, note=EDITOR_NOTE, now=None):
+    """Apply one editor row to its saved item, inside the caller's transaction.
+
+    Status, due date and owner go through the same writers as the quick actions, so each
+    change is recorded (who, when, from → to); title, description and priority are saved plainly.
+    Returns the names of the fields that changed.
+    """
+    current = _locked_with_owner(item)
+    changed = []
+    if "status" in values and _set_status(current, actor=actor, status=values["status"], note=note, now=now):
+        changed.append("status")
+    if "due_date" in values and _set_due_date(current, actor=actor, due_date=values["due_date"], note=note, now=now):
+        changed.append("due_date")
+    if "owner" in values and _set_owner(current, actor=actor, owner=values["owner"], note=note, now=now):
+        changed.append("owner")
+    plain = [name for name in EDITOR_FIELDS if name in values and getattr(current, name) != values[name]]
+    for name in plain:
+        setattr(current, name, values[name])
+    if plain:
+        current.save(update_fields=[*plain, "updated_at"])
+    _refresh(item, current, ["title", "description", "priority", "status", "due_date", "owner", "closed_at",
+                             "updated_at"])
+    return changed + plain
+
+
+# What an editor row was rendered with ------------------------------------------------
+
+TRACKED_FIELDS = ("status", "due_date", "owner")
+
+
+def tracked_values(*, status, due_date, owner_id):
+    return {"status": status, "due_date": due_date.isoformat() if due_date else None, "owner": owner_id}
+
+
+def seen_token(item):
+    """The editor's hidden per-row record of the item as rendered: when it was last saved and its
+    status, due date and owner, so a save can tell which of those changed since."""
+    return json.dumps({
+        "at": item.updated_at.isoformat() if item.updated_at else None,
+        **tracked_values(status=item.status, due_date=item.due_date, owner_id=item.owner_id),
+    }, separators=(",", ":"))
+
+
+def parse_seen(token):
+    """The dict `seen_token` made, or None when missing or unreadable (then nothing is known)."""
+    try:
+        seen = json.loads(token or "")
+        seen["at"] = datetime.fromisoformat(seen["at"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(seen, dict) or not all(name in seen for name in TRACKED_FIELDS):
+        return None
+    return seen
+
+
+def changed_since(seen, current):
+    """Tracked fields of `current` (the saved row) that differ from what the editor showed.
+
+    Nothing when the row was not saved since; every field when what was shown is unknown.
+    """
+    if seen is not None and current.updated_at == seen["at"]:
+        return []
+    now = tracked_values(status=current.status, due_date=current.due_date, owner_id=current.owner_id)
+    if seen is None:
+        return list(TRACKED_FIELDS)
+    return [name for name in TRACKED_FIELDS if seen[name] != now[name]]
+
+
+def describe_changes_since(seen, current):
+    """A sentence for the editor: who changed this item since it was shown, and from what to what."""
+    fields = changed_since(seen, current)
+    if seen is None:
+        return ("This item may have changed since you opened the editor. The row now shows its current "
+                "status, due date and owner; save again to keep them, or change them on purpose.")
+    changes = current.changes.filter(created_at__gt=seen["at"], field__in=fields).select_related("actor")
+    actors = list(dict.fromkeys(person_name(change.actor) or "someone" for change in reversed(changes)))
+    now = tracked_values(status=current.status, due_date=current.due_date, owner_id=current.owner_id)
+    parts = []
+    for name in fields:
+        old, new = seen[name], now[name]
+        if name == "owner":
+            shown = get_user_model().objects.filter(pk=old).first() if old else None
+            old, new = person_name(shown), person_name(current.owner)
+        parts.append(f"{FIELD_LABELS[name].lower()} {_display(name, old)} → {_display(name, new)}")
+    who = " and ".join(actors) if actors else "Someone"
+    return (f"{who} changed this item after you opened the editor: {'; '.join(parts)}. "
+            "The row now shows the current values; save again to keep them, or change them on purpose.")
 
 
 # History ----------------------------------------------------------------------
@@ -293,8 +428,6 @@ def _display(field, value):
     if field == "status":
         return Status(value).label if value in Status.values else value
     if field == "due_date":
-        from datetime import date
-
         try:
             return formats.date_format(date.fromisoformat(value), "j M Y")
         except ValueError:

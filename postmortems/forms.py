@@ -5,11 +5,16 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 
+from postmortems import actions, permissions
 from postmortems.guides import guide_for
-from postmortems.models import ActionItem, ContributingFactor, PostMortem, Profile, Team, Theme, TimelineEvent
+from postmortems.models import (
+    ActionItem, ContributingFactor, Membership, PostMortem, Profile, Team, Theme, TimelineEvent,
+)
 
 User = get_user_model()
 
@@ -29,6 +34,108 @@ class PersonField(forms.ModelChoiceField):
 
 def active_people():
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+# Longest a guided section may be. Checking wording and rendering Markdown grow faster than the
+# text, so the editor refuses more and the preview and live check endpoints answer 400.
+SECTION_MAX_LENGTH = 50_000
+
+
+def section_too_long(text):
+    return len(text or "") > SECTION_MAX_LENGTH
+
+
+def person_label(user):
+    return user.get_full_name() or user.username
+
+
+class SharedChoices:
+    """One select's options fetched once per request and shared by every formset row.
+
+    `offered` are the rows anyone may choose; `held` are extra rows some field already
+    holds (an inactive owner, a retired theme), which stay a choice for that field only,
+    so saving a form does not silently drop them.
+    """
+
+    def __init__(self, queryset, *, is_offered, label=str):
+        self.queryset = queryset
+        rows = list(queryset)
+        self.by_pk = {row.pk: row for row in rows}
+        self.offered = [(row.pk, label(row)) for row in rows if is_offered(row)]
+        self._offered_pks = {pk for pk, _ in self.offered}
+        self._label = label
+
+    def choices_for(self, *held_pks):
+        extra = [(pk, self._label(self.by_pk[pk])) for pk in dict.fromkeys(held_pks)
+                 if pk in self.by_pk and pk not in self._offered_pks]
+        return self.offered + extra if extra else self.offered
+
+    def allowed(self, *held_pks):
+        return self._offered_pks | {pk for pk in held_pks if pk in self.by_pk}
+
+
+def people_choices(held=()):
+    """Active people, plus the (maybe inactive) people in `held`: one query."""
+    held = [pk for pk in held if pk]
+    query = Q(is_active=True) | Q(pk__in=held) if held else Q(is_active=True)
+    return SharedChoices(User.objects.filter(query).order_by("first_name", "last_name", "username"),
+                         is_offered=lambda person: person.is_active, label=person_label)
+
+
+def theme_choices(team, held=()):
+    """The team's and the shared active themes, plus the (maybe retired) themes in `held`: one query."""
+    team_id = team.pk if team else None
+    offered = Q(is_active=True) & (Q(team__isnull=True) | Q(team_id=team_id))
+    held = [pk for pk in held if pk]
+    query = offered | Q(pk__in=held) if held else offered
+    return SharedChoices(
+        Theme.objects.filter(query).select_related("team").order_by("name", "id"),
+        is_offered=lambda theme: theme.is_active and theme.team_id in (None, team_id),
+    )
+
+
+class SharedChoiceMixin:
+    """A model choice field whose options and lookups come from `SharedChoices`: no query per row."""
+
+    shared = None
+
+    def share(self, shared, *held_pks):
+        self.shared = shared
+        self.allowed_pks = shared.allowed(*held_pks)
+        self.queryset = shared.queryset
+        blank = [("", self.empty_label)] if self.empty_label is not None else []
+        self.widget.choices = blank + shared.choices_for(*held_pks)
+
+    def to_python(self, value):
+        if self.shared is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            key = int(getattr(value, "pk", value))
+        except (TypeError, ValueError):
+            key = None
+        if key not in self.allowed_pks:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return self.shared.by_pk[key]
+
+
+class SharedPersonField(SharedChoiceMixin, PersonField):
+    pass
+
+
+class SharedThemeField(SharedChoiceMixin, forms.ModelChoiceField):
+    pass
+
+
+def validate_section_length(text):
+    if section_too_long(text):
+        raise ValidationError(
+            f"This section is too long: {len(text):,} characters, and the limit is {SECTION_MAX_LENGTH:,}. "
+            "Shorten it, or move long material such as logs to a linked document.",
+            code="max_length",
+        )
 
 
 def live_blame_check_attrs(name):
@@ -79,10 +186,15 @@ class PostMortemForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         for name in ["started_at", "detected_at", "resolved_at"]:
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        self.fields["authors"].queryset = active_people()
-        self.fields["viewers"].queryset = active_people()
+        # The people a post-mortem already has stay choices even once inactive, or saving would drop them.
+        for name in ["authors", "viewers"]:
+            held = getattr(self.instance, name).values("pk") if self.instance.pk else []
+            self.fields[name].queryset = User.objects.filter(Q(is_active=True) | Q(pk__in=held)).order_by(
+                "first_name", "last_name", "username")
         if kind != PostMortem.Kind.PEOPLE:
             del self.fields["viewers"]
+        for name in PostMortem.SECTIONS:
+            self.fields[name].validators.append(validate_section_length)
         for name, guide in guide_for(kind).items():
             field = self.fields[name]
             field.label = guide.label
@@ -129,16 +241,75 @@ class ContributingFactorForm(forms.ModelForm):
         widgets = {"description": forms.TextInput(attrs={"placeholder": "A condition that made this possible"})}
         labels = {"description": "Factor"}
 
-    def __init__(self, *args, team=None, **kwargs):
+    def __init__(self, *args, team=None, themes=None, **kwargs):
         super().__init__(*args, **kwargs)
-        themes = Theme.objects.filter(is_active=True).filter(Q(team__isnull=True) | Q(team=team))
-        if self.instance.pk:
-            themes = themes | Theme.objects.filter(pk=self.instance.theme_id)
-        self.fields["theme"].queryset = themes.distinct().order_by("name")
+        held = self.instance.theme_id if self.instance.pk else None
+        field = self.fields["theme"] = SharedThemeField(
+            queryset=Theme.objects.none(), label=self.fields["theme"].label, empty_label=self.fields["theme"].empty_label,
+        )
+        field.share(themes or theme_choices(team, [held]), held)
+
+    def _get_validation_exclusions(self):
+        # The theme was matched against themes fetched for this request; the model would query again.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("theme")
+        return exclusions
+
+
+class SavedRowField(forms.ModelChoiceField):
+    """A formset row's hidden id, matched against the formset's own saved rows (fetched once)."""
+
+    formset = None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            row = self.formset._existing_object(int(getattr(value, "pk", value)))
+        except (TypeError, ValueError):
+            row = None
+        if row is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return row
+
+
+class SavedRowsFormSet(forms.BaseInlineFormSet):
+    """Matches posted rows to the post-mortem's saved rows without a query per row.
+
+    Django checks each posted row id with a query of its own; here the rows fetched once for
+    the formset are used, and an id that is not one of them (deleted meanwhile) is refused.
+    """
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = form.fields.get(name)
+        if type(field) is forms.ModelChoiceField:
+            row_field = SavedRowField(field.queryset, initial=field.initial, required=False, widget=field.widget)
+            row_field.formset = self
+            form.fields[name] = row_field
+
+
+class BaseFactorFormSet(SavedRowsFormSet):
+    """Every row shares one list of themes: the page costs the same queries with 3 factors or 30."""
+
+    def __init__(self, *args, team=None, **kwargs):
+        self.team = team
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def themes(self):
+        return theme_choices(self.team, [factor.theme_id for factor in self.get_queryset()])
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "team": self.team, "themes": self.themes}
 
 
 class ActionItemForm(forms.ModelForm):
-    owner = PersonField(queryset=User.objects.none(), required=False)
+    owner = SharedPersonField(queryset=User.objects.none(), required=False)
+    # What this row held when the editor was rendered (see actions.seen_token): a row changed
+    # since, by a quick action for instance, is refused instead of overwritten.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = ActionItem
@@ -150,19 +321,61 @@ class ActionItemForm(forms.ModelForm):
         }
         labels = {"title": "Action", "description": "What done looks like", "due_date": "Due"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people()
+        held = self.instance.owner_id if self.instance.pk else None
+        # The current owner stays a choice even once inactive, so saving does not silently unassign them.
+        self.fields["owner"].share(people or people_choices([held]), held)
+        if self.instance.pk:
+            self.fields["seen"].initial = actions.seen_token(self.instance)
+
+    def _get_validation_exclusions(self):
+        # The owner was matched against people fetched for this request; the model would query again.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("owner")
+        return exclusions
+
+
+class BaseActionItemFormSet(SavedRowsFormSet):
+    """Every row shares one list of people: the page costs the same queries with 3 items or 30."""
+
+    @cached_property
+    def people(self):
+        return people_choices([item.owner_id for item in self.get_queryset()])
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "people": self.people}
+
+    def check_owners_can_see(self, postmortem, *, team, readers):
+        """On a people post-mortem, refuse owners who could not read it once saved.
+
+        `readers` are the authors and viewers this save stores. A row whose owner is new must
+        name a reader or a team lead; an unchanged owner is refused only if this save would
+        take away the access they have now (an inactive owner can read nothing and is kept).
+        """
+        if postmortem.kind != PostMortem.Kind.PEOPLE or team is None:
+            return
+        leads = set(Membership.objects.filter(team=team, role=permissions.LEAD).values_list("user_id", flat=True))
+        for form in self.forms:
+            owner = getattr(form, "cleaned_data", {}).get("owner")
+            if owner is None or self._should_delete_form(form):
+                continue
+            if owner.is_active and (owner.pk in readers or owner.pk in leads):
+                continue
+            unchanged = form.instance.pk and "owner" not in form.changed_data
+            if unchanged and not (postmortem.pk and permissions.can_view(owner, postmortem)):
+                continue
+            form.add_error("owner", actions.cannot_see_message(owner))
 
 
 TimelineFormSet = forms.inlineformset_factory(
-    PostMortem, TimelineEvent, form=TimelineEventForm, extra=1, can_delete=True
+    PostMortem, TimelineEvent, form=TimelineEventForm, formset=SavedRowsFormSet, extra=1, can_delete=True
 )
 FactorFormSet = forms.inlineformset_factory(
-    PostMortem, ContributingFactor, form=ContributingFactorForm, extra=1, can_delete=True
+    PostMortem, ContributingFactor, form=ContributingFactorForm, formset=BaseFactorFormSet, extra=1, can_delete=True
 )
 ActionItemFormSet = forms.inlineformset_factory(
-    PostMortem, ActionItem, form=ActionItemForm, extra=1, can_delete=True
+    PostMortem, ActionItem, form=ActionItemForm, formset=BaseActionItemFormSet, extra=1, can_delete=True
 )
 
 
@@ -198,6 +411,21 @@ class PostMortemFilterForm(forms.Form):
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+    def clean_from(self):
+        return self._supported_day("from")
+
+    def clean_to(self):
+        return self._supported_day("to")
+
+    def _supported_day(self, name):
+        """A day the incident filter can convert to a time (far-off years overflow)."""
+        from postmortems.trends import FIRST_DAY, LAST_DAY
+
+        day = self.cleaned_data.get(name)
+        if day and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(f"Choose a date from {FIRST_DAY} to {LAST_DAY}.")
+        return day
 
 
 class ThemeForm(forms.ModelForm):

@@ -4,6 +4,11 @@ Every save is a compare-and-set on `PostMortem.version`: the UPDATE only matches
 the version the writer started from, so of two people editing the same version
 the second finds no row to update and gets a conflict instead of silently
 overwriting the first. The row lock taken by that UPDATE serialises racing saves.
+
+Action items can also change outside the editor (quick actions on the dashboard), which
+does not bump the version, so each editor row carries what it was rendered with and the
+save locks the items and refuses rows changed since (`StaleActionItems`). Status, due date
+and owner changes go through the same recorded writers as the quick actions.
 """
 from dataclasses import dataclass
 
@@ -12,7 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from postmortems.models import ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
+from postmortems import actions
+from postmortems.models import ActionItem, ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
 
 # Fields a restore puts back; status and sharing stay as they are now.
 RESTORABLE_FIELDS = ["title", "severity", *PostMortem.SECTIONS]
@@ -25,6 +31,21 @@ class EditConflict(Exception):
     def __init__(self, current):
         super().__init__(f"Post-mortem {current.pk} is at version {current.version}")
         self.current = current
+
+
+@dataclass
+class StaleRow:
+    form: object
+    current: ActionItem | None  # None: deleted since the editor was rendered
+    seen: dict | None
+
+
+class StaleActionItems(Exception):
+    """Action items changed since the editor was rendered, and the save would undo those changes."""
+
+    def __init__(self, rows):
+        super().__init__(f"{len(rows)} action item(s) changed meanwhile")
+        self.rows = rows
 
 
 @dataclass
@@ -79,9 +100,64 @@ def save_postmortem(*, form, formsets, author, expected_version, new_status=None
             postmortem.authors.add(author)
         for formset in formsets:
             formset.instance = postmortem
-            formset.save()
+            if formset.model is ActionItem:
+                _save_action_items(formset, postmortem, author=author, is_new=is_new)
+            else:
+                formset.save()
         revision = record_revision(postmortem, author=author, note=note)
     return SaveResult(postmortem, revision)
+
+
+def _posted_tracked(form):
+    data = form.cleaned_data
+    owner = data.get("owner")
+    return actions.tracked_values(status=data.get("status"), due_date=data.get("due_date"),
+                                  owner_id=owner.pk if owner else None)
+
+
+def stale_rows(formset, locked):
+    """Rows whose item changed since the editor was rendered and that this save would undo.
+
+    A row is refused when a tracked field (status, due date, owner) changed since it was shown and
+    the row would now delete the item or write a different value for that field.
+    """
+    stale = []
+    for form in formset.initial_forms:
+        if form.instance.pk is None:
+            continue
+        current = locked.get(form.instance.pk)
+        seen = actions.parse_seen(form.cleaned_data.get("seen"))
+        if current is None:
+            stale.append(StaleRow(form, None, seen))
+            continue
+        changed = actions.changed_since(seen, current)
+        if not changed:
+            continue
+        now = actions.tracked_values(status=current.status, due_date=current.due_date, owner_id=current.owner_id)
+        posted = _posted_tracked(form)
+        if formset._should_delete_form(form) or any(posted[name] != now[name] for name in changed):
+            stale.append(StaleRow(form, current, seen))
+    return stale
+
+
+def _save_action_items(formset, postmortem, *, author, is_new):
+    """Save the editor's action items, refusing rows changed meanwhile and recording every change."""
+    if not is_new:
+        # Lock the items so a quick action cannot slip in between this check and the save.
+        locked = {item.pk: item for item in
+                  ActionItem.objects.select_for_update(of=("self",)).filter(postmortem=postmortem)}
+        stale = stale_rows(formset, locked)
+        if stale:
+            raise StaleActionItems(stale)
+    formset.save(commit=False)
+    for item in formset.deleted_objects:
+        item.delete()
+    for item, _ in formset.changed_objects:
+        values = {name: getattr(item, name) for name in
+                  ["title", "description", "priority", "status", "due_date", "owner"]}
+        actions.apply_editor_changes(item, actor=author, values=values)
+    for item in formset.new_objects:
+        item.save()
 
 
 def apply_status(postmortem, status):
@@ -103,12 +179,15 @@ def change_status(postmortem, *, status, author, expected_version):
         return record_revision(postmortem, author=author, note=f"Status changed to {label}")
 
 
-def restore_revision(revision, *, author):
-    """Bring back an earlier version's text, timeline and factors as a new version."""
+def restore_revision(revision, *, author, expected_version):
+    """Bring back an earlier version's text, timeline and factors as a new version.
+
+    `expected_version` is the version the person saw; if someone saved since, EditConflict.
+    """
     postmortem = revision.postmortem
     data = revision.snapshot
     with transaction.atomic():
-        _claim_version(postmortem, postmortem.version)
+        _claim_version(postmortem, expected_version)
         for name in RESTORABLE_FIELDS:
             if name in data:
                 setattr(postmortem, name, data[name])

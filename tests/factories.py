@@ -258,3 +258,20 @@ def publish_at(postmortem, when):
     PostMortem.objects.filter(pk=postmortem.pk).update(status=PostMortem.Status.PUBLISHED, published_at=when)
     postmortem.refresh_from_db()
     return postmortem
+
+
+# Added for the editor-integrity tests ------------------------------------------------
+
+def open_editor(client, url):
+    """What the editor at `url` would submit unchanged: {name: value or [values]} (a GET, like a browser)."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    return form_fields(page.content.decode())
+
+
+def row_prefix(data, prefix, pk):
+    """The prefix ("actions-0") of the formset row in `data` that holds the saved row `pk`."""
+    for name, value in data.items():
+        if name.startswith(f"{prefix}-") and name.endswith("-id") and str(value) == str(pk):
+            return name[: -len("-id")]
+    raise KeyError(f"no {prefix} row for {pk}")

@@ -30,6 +30,13 @@ def draft(org):
     )
 
 
+def restore(client, postmortem, version):
+    """Press "Restore this version" as the revision page renders it (with the version seen)."""
+    page = html(client.get(url("revision", postmortem.pk, version)))
+    seen = re.search(r'name="version" value="(\d+)"', page)
+    return client.post(url("revision-restore", postmortem.pk, version), {"version": seen.group(1) if seen else ""})
+
+
 def edit(client, postmortem, action="save", **changes):
     response, _ = factories.submit_editor(client, url("edit", postmortem.pk), action, **changes)
     assert response.status_code == 302, html(response)[:2000]
@@ -149,20 +156,20 @@ def rewritten(org, draft, login):
 
 
 def test_restore_brings_back_the_earlier_text(org, rewritten, login):
-    login(org.people.author).post(url("revision-restore", rewritten.pk, 2))
+    restore(login(org.people.author), rewritten, 2)
     rewritten.refresh_from_db()
     assert (rewritten.title, rewritten.summary) == ("Checkout timeouts", "Original words")
 
 
 def test_restore_brings_back_the_earlier_timeline_and_factors(org, rewritten, login):
-    login(org.people.author).post(url("revision-restore", rewritten.pk, 2))
+    restore(login(org.people.author), rewritten, 2)
     assert [(e.occurred_at, e.description) for e in rewritten.timeline_events.all()] == [
         (T0 + timedelta(minutes=5), "Alert fired")]
     assert [(f.theme.name, f.description) for f in rewritten.factors.all()] == [("Capacity", "Pool too small")]
 
 
 def test_restore_is_saved_as_a_new_version_and_keeps_history(org, rewritten, login):
-    response = login(org.people.author).post(url("revision-restore", rewritten.pk, 2))
+    response = restore(login(org.people.author), rewritten, 2)
     rewritten.refresh_from_db()
     assert response.status_code == 302
     assert rewritten.version == 4
@@ -179,20 +186,20 @@ def test_restore_keeps_the_current_status_and_viewers(org, login):
                                            viewers=[org.people.viewer])
     client = login(org.people.author)
     edit(client, postmortem, "publish", summary="Published words")
-    client.post(url("revision-restore", postmortem.pk, 1))
+    restore(client, postmortem, 1)
     postmortem.refresh_from_db()
     assert postmortem.status == "published"
     assert list(postmortem.viewers.all()) == [org.people.viewer]
 
 
 def test_team_lead_may_restore(org, rewritten, login):
-    assert login(org.people.lead).post(url("revision-restore", rewritten.pk, 2)).status_code == 302
+    assert restore(login(org.people.lead), rewritten, 2).status_code == 302
     rewritten.refresh_from_db()
     assert rewritten.summary == "Original words"
 
 
 def test_team_member_who_cannot_edit_gets_403_on_restore(org, rewritten, login):
-    response = login(org.people.member).post(url("revision-restore", rewritten.pk, 2))
+    response = restore(login(org.people.member), rewritten, 2)
     rewritten.refresh_from_db()
     assert response.status_code == 403
     assert (rewritten.version, rewritten.summary) == (3, "Rewritten words")

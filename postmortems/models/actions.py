@@ -37,6 +37,9 @@ class ActionItem(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Stamped by every save; the editor compares it with the value it was rendered with, so a quick
+    # action taken meanwhile (mark done, new due date, new owner) is not silently overwritten.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ActionItemQuerySet.as_manager()
 

@@ -328,7 +328,8 @@ def _quick_action(request, pk, name, apply):
         try:
             notice = apply(item, form.cleaned_data)
         except actions.ActionChangeError as error:
-            errors = {"form": [str(error)]}
+            # A refusal about one field (an owner who cannot see the post-mortem) is shown at that field.
+            errors = {getattr(error, "field", "form"): [str(error)]}
     else:
         errors = {("form" if field == "__all__" else field): list(found) for field, found in form.errors.items()}
     if errors:

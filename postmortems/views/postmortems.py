@@ -9,16 +9,18 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import permissions, publishing, trends
+from postmortems import actions, permissions, publishing, trends
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
+    SECTION_MAX_LENGTH, section_too_long,
 )
 from postmortems.guides import guide_for
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team
 from postmortems.rendering import render_markdown
-from postmortems.revisions import EditConflict, change_status, save_postmortem
+from postmortems.revisions import EditConflict, StaleActionItems, change_status, save_postmortem
 
 PAGE_SIZE = 20
+TOO_LONG = f"This text is too long to check or preview: keep a section under {SECTION_MAX_LENGTH:,} characters."
 # Submit buttons of the editor and the status each one asks for.
 EDITOR_ACTIONS = {
     "save": None,
@@ -121,8 +123,9 @@ def postmortem_edit(request, pk):
     return _editor(request, _editable_or_403(request, pk))
 
 
-def _build_editor_forms(request, postmortem):
-    data = request.POST if request.method == "POST" else None
+def _build_editor_forms(request, postmortem, data=None):
+    if data is None:
+        data = request.POST if request.method == "POST" else None
     form = PostMortemForm(data, instance=postmortem, user=request.user, kind=postmortem.kind)
     if postmortem.pk is None:
         teams = list(form.fields["team"].queryset[:2])
@@ -134,26 +137,48 @@ def _build_editor_forms(request, postmortem):
     team = postmortem.team if postmortem.team_id else None
     if data is not None and postmortem.pk is None and form.is_valid():
         team = form.cleaned_data["team"]
-    formsets = [
+    return form, _build_formsets(data, postmortem, team)
+
+
+def _build_formsets(data, postmortem, team):
+    return [
         TimelineFormSet(data, instance=postmortem, prefix="timeline"),
-        FactorFormSet(data, instance=postmortem, prefix="factors", form_kwargs={"team": team}),
+        FactorFormSet(data, instance=postmortem, prefix="factors", team=team),
         ActionItemFormSet(data, instance=postmortem, prefix="actions"),
     ]
-    return form, formsets
+
+
+def _posted_version(request):
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
 
 
 def _editor(request, postmortem):
-    form, formsets = _build_editor_forms(request, postmortem)
-    conflict = publish_review = None
+    publish_review = None
     reasons = publishing.reasons_from(request.POST)
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action", "save")
         if action not in EDITOR_ACTIONS:
             return HttpResponseBadRequest("Unknown action.")
-        valid = form.is_valid() and all(fs.is_valid() for fs in formsets) and _ready_for(action, form)
+        # Check the version before anything else: rows the other person deleted would otherwise
+        # fail validation (their ids are unknown now) and leave nothing to correct. A POST without
+        # a version cannot show it was made against the latest one, so it is treated as stale too.
+        if postmortem.pk is not None and _posted_version(request) != postmortem.version:
+            return _conflict(request, postmortem, reasons)
+    form, formsets = _build_editor_forms(request, postmortem)
+    if request.method == "POST":
+        form_valid = form.is_valid()
+        formsets_valid = all([formset.is_valid() for formset in formsets])
+        if form_valid:
+            # Needs the authors and viewers being saved, so only once the document itself is valid.
+            _check_owners_can_see(request, postmortem, form, formsets[2])
+        valid = form_valid and formsets_valid and formsets[2].is_valid() and _ready_for(action, form)
         publish_review = _publish_review(action, postmortem, form, reasons) if valid else None
         if valid and not publish_review:
-            expected = form.cleaned_data.get("version") or postmortem.version
+            expected = postmortem.version if postmortem.pk else None
             try:
                 with transaction.atomic():
                     result = save_postmortem(
@@ -164,10 +189,21 @@ def _editor(request, postmortem):
                         result.postmortem, form.cleaned_data, reasons, author=request.user
                     )
             except EditConflict as error:
-                conflict = _conflict_context(error.current, form)
+                return _conflict(request, error.current, reasons)
+            except StaleActionItems as error:
+                # The save was rolled back; forget the version and status it set on the instance.
+                postmortem.refresh_from_db()
+                formsets[2] = _rearm_stale_items(request, postmortem, error.rows)
+                status = 409
             else:
                 messages.success(request, _saved_message(result.postmortem, action))
                 return redirect(result.postmortem)
+    return _render_editor(request, postmortem, form, formsets, publish_review=publish_review,
+                          reasons=reasons, status=status)
+
+
+def _render_editor(request, postmortem, form, formsets, *, conflict=None, publish_review=None, reasons=None,
+                   status=200):
     texts = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else publishing.texts_of(postmortem)
     return render(request, "postmortems/postmortem_form.html", {
         "postmortem": postmortem,
@@ -178,9 +214,131 @@ def _editor(request, postmortem):
         "guides": guide_for(postmortem.kind),
         "conflict": conflict,
         "publish_review": publish_review,
-        "reasons": reasons,
+        "reasons": reasons or {},
         "section_checks": _section_checks(form, texts),
-    }, status=409 if conflict else 200)
+    }, status=status)
+
+
+def _check_owners_can_see(request, postmortem, form, action_formset):
+    """Owners of items on a people post-mortem must be able to read it once this save is stored."""
+    readers = {person.pk for name in ["authors", "viewers"] for person in form.cleaned_data.get(name) or []}
+    if postmortem.pk is None:
+        readers.add(request.user.pk)  # whoever starts a post-mortem becomes an author
+    team = form.cleaned_data.get("team") or (postmortem.team if postmortem.team_id else None)
+    action_formset.check_owners_can_see(postmortem, team=team, readers=readers)
+
+
+def _rearm_stale_items(request, postmortem, rows):
+    """The action items again, each changed-meanwhile row showing the current values and saying why.
+
+    The person's other edits (other rows, other fields of the row) are kept; a re-save then keeps
+    the other person's change unless it is deliberately edited again.
+    """
+    data = request.POST.copy()
+    messages_by_prefix = {}
+    for row in rows:
+        prefix = row.form.prefix
+        current = row.current
+        if current is None:
+            messages_by_prefix[prefix] = ("This item was deleted after you opened the editor, so it cannot be "
+                                          "saved. Add it again as a new item if it is still needed.")
+            continue
+        values = actions.tracked_values(status=current.status, due_date=current.due_date, owner_id=current.owner_id)
+        for name in actions.changed_since(row.seen, current):
+            data[f"{prefix}-{name}"] = values[name] if values[name] is not None else ""
+        data[f"{prefix}-seen"] = actions.seen_token(current)
+        data.pop(f"{prefix}-DELETE", None)
+        messages_by_prefix[prefix] = actions.describe_changes_since(row.seen, current)
+    formset = ActionItemFormSet(data, instance=postmortem, prefix="actions")
+    formset.is_valid()
+    for item_form in formset.forms:
+        if item_form.prefix in messages_by_prefix:
+            item_form.add_error(None, messages_by_prefix[item_form.prefix])
+    return formset
+
+
+# Conflicts ---------------------------------------------------------------------------------
+
+def _posted_rows(data, prefix):
+    """The rows of one formset as posted: [{field: [values]}] (at most the formset maximum)."""
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 1000)
+    except ValueError:
+        total = 0
+    rows = [{} for _ in range(max(total, 0))]
+    for key in data:
+        head, _, name = key.partition("-")[2].partition("-") if key.startswith(f"{prefix}-") else ("", "", "")
+        if head.isdigit() and int(head) < len(rows) and name:
+            rows[int(head)][name] = data.getlist(key)
+    return rows
+
+
+def _row_values(form):
+    """What a browser would post for this (unbound) form's row."""
+    row = {}
+    for field in form:
+        if field.name == "DELETE":
+            continue
+        value = field.value()
+        row[field.name] = ["" if value is None else value]
+    return row
+
+
+def _rebuild_against_current(data, postmortem, team):
+    """Re-key the posted formset rows onto the rows saved now; returns the rows that no longer exist.
+
+    Rows the person posted that still exist keep what they typed (and, for action items, what the
+    row showed, so a change made meanwhile is still caught); rows added meanwhile come with their
+    saved values; new rows typed by the person stay new; rows deleted meanwhile leave the form and
+    are listed on the conflict notice with what was typed in them.
+    """
+    removed = []
+    for formset in _build_formsets(None, postmortem, team):
+        prefix = formset.prefix
+        current = {form.instance.pk: form for form in formset.initial_forms}
+        kept, new = {}, []
+        for row in _posted_rows(data, prefix):
+            raw_id = (row.get("id") or [""])[0]
+            if not raw_id:
+                new.append(row)
+            elif raw_id.isdigit() and int(raw_id) in current:
+                kept[int(raw_id)] = row
+            elif not (row.get("DELETE") or [""])[0]:
+                text = " — ".join(str(value[0]) for name, value in row.items()
+                                  if name in ("title", "description") and value and value[0])
+                removed.append({"label": _FORMSET_LABELS[prefix], "text": text})
+        for key in [key for key in data if key.startswith(f"{prefix}-")]:
+            del data[key]
+        rows = [kept.get(pk) or _row_values(form) for pk, form in current.items()] + new
+        for index, row in enumerate(rows):
+            for name, values in row.items():
+                data.setlist(f"{prefix}-{index}-{name}", values)
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
+        data[f"{prefix}-INITIAL_FORMS"] = str(len(current))
+        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+    return removed
+
+
+_FORMSET_LABELS = {"timeline": "Timeline event", "factors": "Contributing factor", "actions": "Action item"}
+
+
+def _conflict(request, current, reasons):
+    """Someone saved since this edit began: both versions side by side, the typed text kept,
+    the formsets rebuilt against the rows saved now, and the form re-armed to save over the newer version."""
+    current = PostMortem.objects.select_related("team").get(pk=current.pk)
+    # Validating the form writes the typed values onto its instance: keep the saved ones apart.
+    theirs = {name: getattr(current, name) for name in ["title", *PostMortem.SECTIONS]}
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    removed = _rebuild_against_current(data, current, current.team)
+    form, formsets = _build_editor_forms(request, current, data=data)
+    form.is_valid()
+    for formset in formsets:
+        formset.is_valid()
+    context = _conflict_context(current, form, theirs)
+    context["removed"] = removed
+    return _render_editor(request, current, form, formsets, conflict=context, reasons=reasons, status=409)
 
 
 def _publish_review(action, postmortem, form, reasons):
@@ -204,7 +362,8 @@ def _section_checks(form, texts):
     checks = {}
     for name in publishing.SCANNED_FIELDS:
         text = (texts.get(name) if name in texts else form[name].value()) or ""
-        findings = publishing.findings_in({name: text})
+        # Text over the limit is refused by the form; checking it would only cost time.
+        findings = [] if section_too_long(text) else publishing.findings_in({name: text})
         checks[name] = {"findings": findings, "segments": publishing.highlight_segments(text, findings)}
     return checks
 
@@ -217,17 +376,15 @@ def _ready_for(action, form):
     return True
 
 
-def _conflict_context(current, form):
-    """Both versions side by side, and the form re-armed to save over the newer one."""
+def _conflict_context(current, form, saved):
+    """Both versions of each text that differs (`saved`: the newer version's), and who saved it."""
     rows = []
     for name in ["title", *PostMortem.SECTIONS]:
-        theirs = getattr(current, name)
-        yours = form.cleaned_data.get(name, "")
-        if (theirs or "") != (yours or ""):
+        theirs = saved[name]
+        cleaned = getattr(form, "cleaned_data", {})
+        yours = cleaned[name] if name in cleaned else form.data.get(name, "")
+        if (theirs or "").replace("\r\n", "\n") != (yours or "").replace("\r\n", "\n"):
             rows.append({"label": form.fields[name].label, "theirs": theirs, "yours": yours})
-    data = form.data.copy()
-    data["version"] = current.version
-    form.data = data
     latest = current.revisions.select_related("author").first()
     return {"current": current, "rows": rows, "saved_by": latest.author if latest else None,
             "saved_at": latest.created_at if latest else current.updated_at}
@@ -255,7 +412,10 @@ def postmortem_status(request, pk):
         messages.warning(request, "Some wording may read as blame. Rewrite it or say why it stays, then publish from here.")
         return redirect("postmortems:edit", pk=pk)
     try:
-        expected = int(request.POST.get("version", postmortem.version))
+        # Without the version the page showed, the change cannot be shown to follow the latest one.
+        if "version" not in request.POST:
+            raise EditConflict(postmortem)
+        expected = int(request.POST["version"])
         change_status(postmortem, status=status, author=request.user, expected_version=expected)
     except ValueError:
         return HttpResponseBadRequest("Bad version.")
@@ -274,6 +434,8 @@ def blame_check(request):
     if section not in publishing.SCANNED_FIELDS:
         return HttpResponseBadRequest("Unknown section.")
     text = request.POST.get(section, "")
+    if section_too_long(text):
+        return HttpResponseBadRequest(TOO_LONG)
     findings = publishing.findings_in({section: text})
     return render(request, "partials/blame_findings.html", {
         "section": section, "findings": findings, "segments": publishing.highlight_segments(text, findings),
@@ -286,5 +448,7 @@ def markdown_preview(request):
     """Rendered, sanitised Markdown for the editor's preview panes: the named section, or `text`."""
     section = request.POST.get("section")
     text = request.POST.get(section if section in PostMortem.SECTIONS else "text", "")
+    if section_too_long(text):
+        return HttpResponseBadRequest(TOO_LONG)
     return render(request, "partials/markdown_preview.html", {"html": render_markdown(text)})
 
