@@ -5,11 +5,9 @@ REDIS_URL is set, email printed to the console. Production sets DEBUG=false,
 SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and the EMAIL_* variables.
 """
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,21 +24,12 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is public, so only development (DEBUG=true) and the tests may use it; a
-# production start without SECRET_KEY stops here. The tests are recognised by "pytest" in
-# sys.modules because pytest-django imports these settings before any conftest could set the
-# environment; programs the tests start (manage.py commands, Celery workers) inherit
-# PYTEST_VERSION, which pytest sets for the test run.
-RUNNING_TESTS = "pytest" in sys.modules or bool(os.environ.get("PYTEST_VERSION"))
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and not RUNNING_TESTS:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it to a long random value in production "
-            "(python -c 'from django.core.management.utils import get_random_secret_key as k; print(k())'), "
-            "or set DEBUG=true for development."
-        )
-    SECRET_KEY = "django-insecure-debrief-development-only"
+# The fallback key is public: fine for development, tests and offline commands
+# (`blamecheck`, `migrate`), never for serving. Serving with it and DEBUG off is
+# refused by config/wsgi.py and config/asgi.py, and `check --deploy` fails
+# (postmortems/checks.py), so a forgotten SECRET_KEY cannot reach production.
+DEVELOPMENT_SECRET_KEY = "django-insecure-debrief-development-only"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

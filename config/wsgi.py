@@ -1,7 +1,11 @@
-"""WSGI entry point."""
+"""WSGI entry point. Refuses to serve with the public development key unless DEBUG is on."""
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from postmortems.checks import refuse_development_key_in_production  # noqa: E402
+
+refuse_development_key_in_production()

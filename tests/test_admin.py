@@ -133,8 +133,15 @@ def test_system_check_passes():
     assert "System check identified no issues" in result.stdout
 
 
-# Outside the test run: pytest sets PYTEST_VERSION, which the settings read as "running tests".
-PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "debrief.example.com", "PYTEST_VERSION": ""}
+PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "debrief.example.com"}
+
+
+def python(code, **env):
+    base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, capture_output=True, text=True, timeout=120,
+        env={**base, **env},
+    )
 
 
 def test_deploy_check_passes_with_production_settings():
@@ -148,14 +155,36 @@ def test_deploy_check_passes_behind_a_proxy_that_sets_x_forwarded_proto():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY="")
+def test_deploy_check_fails_without_a_secret_key():
+    result = manage("check", "--deploy", **PRODUCTION, SECRET_KEY="")
+    assert result.returncode != 0
+    assert "debrief.E001" in result.stderr + result.stdout
+
+
+def test_production_refuses_to_serve_without_a_secret_key():
+    result = python("import config.wsgi", **PRODUCTION, SECRET_KEY="")
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
+def test_production_serves_with_a_secret_key():
+    result = python("import config.wsgi, config.asgi", **PRODUCTION, SECRET_KEY=get_random_secret_key())
+    assert result.returncode == 0, result.stderr
+
+
+def test_blamecheck_runs_with_no_configuration_at_all():
+    # The scorer and command-line users run it on a bare checkout: no SECRET_KEY, no DEBUG.
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "blamecheck", "--jsonl"], cwd=BASE_DIR, capture_output=True, text=True,
+        timeout=120, env=env, input='{"id": "a", "text": "The new hire was careless."}\n',
+    )
+    assert result.returncode == 1, result.stderr
+    assert '"id": "a"' in result.stdout and "loaded_judgement" in result.stdout
+
+
 def test_development_may_use_the_fallback_secret_key():
-    result = manage("check", DEBUG="true", SECRET_KEY="", PYTEST_VERSION="")
+    result = manage("check", DEBUG="true", SECRET_KEY="")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

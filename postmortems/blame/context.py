@@ -9,7 +9,7 @@ _NEGATORS = frozenset("not n't no never nor without hardly nobody nothing none n
 _ABOUT_BLAME = re.compile(
     r"\b(?:blameless\w*|blame-free|blame culture|just culture|hindsight bias|outcome bias"
     r"|light of hindsight|benefit of hindsight|the new view|the old view|reprimand\w*|punish\w*)\b"
-    r"|\b(?:not|never|rarely|seldom|n't|nobody's|no one's|no-one's|without)\b[^.;]{0,30}\b(?:blam\w*|fault|culprit|scapegoat\w*)\b"
+    r"|\b(?:not|never|rarely|seldom|n't|nobody's|no one's|no-one's|without|nobody|no one|no-one|none of us)\b[^.;]{0,30}\b(?:blam\w*|fault|culprit|scapegoat\w*)\b"
     r"|\b(?:instead of|rather than|not about|avoid|stop)\s+(?:\w+\s+){0,2}(?:blam\w*|finger-pointing|pointing fingers|asking who)"
     r"|\b(?:blam\w*)\s+(?:the\s+)?(?:system|process|workflow|tool\w*|software|design|organi[sz]ation|ui|interface)\b"
     # Setting a tempting judgement aside: "it's easy to say in hindsight that...",

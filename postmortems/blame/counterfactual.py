@@ -3,7 +3,7 @@ import re
 
 from . import subjects
 from .context import is_about_blame
-from .lexicon import NEUTRAL_AFTER_NEGATION
+from .lexicon import NEUTRAL_AFTER_NEGATION, ORGANISATIONS as _ORGANISATIONS
 from .rewrites import passive_omission, replace_trigger
 from .rules import compile_rule, subject_of, trigger_span
 
@@ -164,6 +164,12 @@ def _person_inverted_if(sentence, match):
     """"Had the product lead asked the data team, ...": the subject before the first verb is a person."""
     tokens = [t for t in sentence.tokens if match.start("t") <= t.start < match.end("t")][1:]
     phrase, verb_index = subjects.subject_phrase(tokens)
+    # "Had the DBA taken a snapshot": after inverted "had" the first past participle ends the subject,
+    # irregular ones ("taken", "given", "done") included.
+    for index, token in enumerate(phrase[1:], start=1):
+        if _is_past_participle(token.lower) and phrase[index - 1].lower not in subjects.DETERMINERS:
+            phrase, verb_index = phrase[:index], index
+            break
     if verb_index is None or not phrase:
         return False
     kind, _ = subjects.phrase_kind(sentence, phrase)
@@ -343,7 +349,7 @@ RULES = [
     compile_rule(
         "if_had", "counterfactual",
         "had",
-        r"(?:^|[,;]\s*)(?P<t>had\s+[^,;.]{3,60}?)(?=\s*,[^.]*(?:\b(?:would|could|might|wouldn't|couldn't)\b|\w['’]d\s+(?:have|never|not|be)\b))",
+        r"(?:^|[,;]\s*)(?P<t>had\s+[^,;.]{3,60}?)(?=\s*,[^.]*(?:\b(?:would|could|might|wouldn't|couldn't)\b|\w['’]d\s+(?:still\s+|never\s+|not\s+|all\s+)?(?:have|never|not|be|know|be)\b))",
         _person_inverted_if,
     ),
     compile_rule(
@@ -374,5 +380,23 @@ RULES = [
         r"(?P<verb>[a-z]+)(?![\w'’-]))(?P<rest>[^?]*)\?",
         _rhetorical_why,
     ),
+    compile_rule(
+        "supposed_to", "counterfactual",
+        "needed expected wanted counted relied",
+        # "We needed the release manager to say no, and she didn't": a person measured against an expectation,
+        # then the omission stated. Needs a person as the one expected and a personal pronoun in the omission.
+        r"\b(?:needed|expected|wanted|counted\s+on|relied\s+on)\s+(?P<who>(?:[\w'’-]+\s+){1,4}?)to\s+[a-z]+[^.;]{0,80}?,?\s+(?:and|but)\s+"
+        r"(?P<t>(?:he|she|they)\s+(?:just\s+|simply\s+)?(?:didn't|didn’t|did\s+not|never\s+did|hadn't|hadn’t|had\s+not|wouldn't|wouldn’t|never))(?=\s*[.,;!]|\s*$)",
+        lambda sentence, match: subjects.names_a_person(sentence, match.group("who"))
+        and not _ORGANISATIONS.intersection(re.findall(r"[a-z]+", match.group("who").lower()))
+        and not is_about_blame(sentence.text),
+    ),
+    compile_rule(
+        "bother", "counterfactual",
+        "nobody one none neither",
+        # "...and still nobody did it": a duty referred back to, and nobody performed it.
+        r"(?<!that )(?<!which )\b(?P<t>(?:nobody|no one|no-one|none of them|neither of them)\s+(?:ever\s+|actually\s+)?did\s+(?:it|that|this|so))\b"
+        r"(?!\s+(?:on\s+purpose|deliberately|intentionally|wrong|maliciously|knowingly))",
+        lambda sentence, match: not is_about_blame(sentence.text),
+    ),
 ]
-

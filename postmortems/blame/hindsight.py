@@ -43,11 +43,18 @@ summarise summarised summarize summarized signpost signposted visible audible he
 """.split())
 
 
+_PERCEIVING = frozenset("visible audible hear heard see saw seen understand understood".split())
+
+
 def _manner_adverb(sentence, match):
     """"Said so plainly", "explained it clearly": how something was said or shown, not a verdict after the fact."""
     before = sentence.tokens_before(trigger_span(match)[0])[-3:]
     words = [t.lower for t in before if t.lower not in ("so", "it", "this", "that", "them", "very", "quite", "more", "less")]
-    return bool(words) and words[-1] in _SAYING
+    if words and words[-1] in _SAYING:
+        return True
+    # "The coordinator clearly explained the rota": the adverb right before a verb of saying or showing.
+    after = sentence.tokens_after(trigger_span(match)[1])[:1]
+    return bool(after) and after[0].lower in _SAYING and after[0].lower not in _PERCEIVING
 
 
 def _present_needs_that(sentence, match):
@@ -143,10 +150,10 @@ RULES = [
     ),
     compile_rule(
         "was_obvious", "hindsight",
-        "obvious clear evident apparent plain trivial predictable foreseeable",
+        "obvious clear evident apparent plain trivial predictable foreseeable glaring blatant unmissable unmistakable",
         r"\b(?P<aux>was|were|seemed|should have been|would have been|must have been|it's|it’s|is)\s+"
         r"(?:so\s+|very\s+|pretty\s+|quite\s+|perfectly\s+|blindingly\s+|painfully\s+|all\s+too\s+|entirely\s+|completely\s+)?"
-        r"(?P<t>obvious|clear|evident|apparent|plain|trivial|predictable|foreseeable)\b(?!-)",
+        r"(?P<t>obvious|clear|evident|apparent|plain|trivial|predictable|foreseeable|glaring|blatant|unmissable|unmistakable)\b(?!-)",
         all_of(_not_about_blame, not_negated, _present_needs_that, _judges_knowability),
     ),
     compile_rule(
@@ -220,7 +227,7 @@ RULES = [
         "simple_check", "hindsight",
         "would could might",
         r"\b(?P<t>(?:a|one|any)\s+(?:simple|quick|single|basic|five-minute|one-line|cursory|quick)\s+(?:[\w'’-]+\s+){0,4}?"
-        r"(?:would|could|might)\s+have\s+(?:caught|prevented|avoided|stopped|shown|revealed|saved|flagged|spotted))\b",
+        r"(?:would|could|might)\s+have\s+(?:caught|prevented|avoided|stopped|shown|revealed|saved|flagged|spotted|told|warned|alerted))\b",
         _not_about_blame,
     ),
     compile_rule(
@@ -273,10 +280,11 @@ RULES = [
     ),
     compile_rule(
         "everyone_knows", "hindsight",
-        "paying attention looking watching awake eyes reading",
+        "paying attention looking watching awake eyes reading looked glanced checked opened watched",
         # "Anyone paying attention could tell...": the signal declared visible to every attentive person.
         r"\b(?P<t>(?:any(?:one|body)|every(?:one|body)|any\s+[\w-]+|someone|somebody)\s+(?:who\s+(?:was|had\s+been|were)\s+)?"
-        r"(?:paying\s+(?:any\s+)?attention|looking|watching|awake|listening|with\s+(?:eyes|a\s+pulse)|reading\s+(?:the\s+)?[\w-]+)"
+        r"(?:paying\s+(?:any\s+)?attention|looking|watching|awake|listening|with\s+(?:eyes|a\s+pulse)|reading\s+(?:the\s+)?[\w-]+"
+        r"|who(?:'d|’d|\s+had)\s+(?:even\s+|actually\s+|bothered\s+to\s+)?(?:looked|glanced|checked|read|opened|watched|look|check))"
         r"(?:\s+(?:at|to)\s+(?:the\s+)?[\w-]+)?\s+(?:could|would|should|can|will|must)(?:\s+have)?\s+(?:\w+\s+)?"
         r"(?:tell|told|see|seen|know|known|spot|spotted|notice|noticed|guess|guessed|predict|predicted|realis|realiz|caught|catch)\w*)\b",
         all_of(_not_about_blame, not_negated),
@@ -312,7 +320,8 @@ RULES = [
         "anyone anybody intern child junior trainee monkey kid could can",
         # "a trivial one-liner that anyone could have written", "simple enough that an intern could do it".
         r"\b(?P<t>(?:any(?:one|body)|an?\s+(?:intern|child|junior|trainee|monkey|kid|first-year|five-year-old|ten-year-old|new\s+hire|student))"
-        r"\s+(?:could|can|would)\s+(?:have\s+)?(?:written|write|done|do|fixed|fix|handled|handle|managed|manage|caught|catch|followed|follow)"
+        r"\s+(?:could|can|would)\s+(?:have\s+)?(?:written|write|done|do|fixed|fix|handled|handle|managed|manage|caught|catch|followed|follow"
+        r"|(?:gotten|got|get)\s+(?:it\s+|this\s+|that\s+)?right)"
         r"(?:\s+(?:it|this|that|them))?)\b",
         all_of(_not_about_blame, not_negated, lambda sentence, match: not re.search(r"\b(?:if|whether|so\s+that|in\s+case)\s+$", sentence.text[:match.start()], re.IGNORECASE)),
     ),
@@ -324,5 +333,22 @@ RULES = [
         r"(?:miss|missed|overlook|overlooked|ignore|ignored|see|seen|notice|noticed|forget|forgot|forgotten|skip|skipped|let\s+(?:this|that|it)\s+(?:happen|through|slip)))\b(?=[^?]*\?)",
         all_of(_not_about_blame, lambda sentence, match: _how_subject_is_person(sentence, match)),
     ),
+    compile_rule(
+        "everyone_knows", "hindsight",
+        "surely",
+        # "Surely someone could see that...", "surely the reviewer would have noticed": a rhetorical appeal
+        # that the signal was visible to any person at the time.
+        r"\b(?P<t>surely\s+(?P<who>(?:[\w'’-]+\s+){1,3}?)(?:could|would|should|must|can)(?:n't|n’t)?(?:\s+have)?\s+(?:\w+ly\s+)?"
+        r"(?:see|seen|saw|know|known|notice|noticed|spot|spotted|realis\w*|realiz\w*|tell|told|catch|caught|predict\w*|recogni[sz]\w*))\b",
+        all_of(_not_about_blame, lambda sentence, match: _how_subject_is_person(sentence, match) or bool(
+            re.match(r"(?:someone|somebody|everyone|everybody)\b", match.group("who"), re.IGNORECASE))),
+    ),
+    compile_rule(
+        "of_course", "hindsight",
+        "course predictably unsurprisingly needless",
+        # "Needless to say, rolling out to everyone at once was a bad idea": the verdict presented as self-evident.
+        r"\b(?P<t>needless to say|predictably|unsurprisingly|of course)\b(?=[^.;]{0,80}\b(?:was|were|is)\s+(?:a\s+)?(?:\w+ly\s+)?"
+        r"(?:(?:bad|terrible|poor|dumb|stupid|foolish|awful)\s+(?:idea|call|decision|move|plan|choice)|mistake|reckless|unwise|ill-advised|asking\s+for\s+trouble)\b)",
+        all_of(_not_about_blame, not_negated),
+    ),
 ]
-

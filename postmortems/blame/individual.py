@@ -42,8 +42,16 @@ def _person_not_self(sentence, match):
 
 
 def _blames(sentence):
-    """Not a discussion of blame, and not an account of someone following the documented procedure."""
-    return not is_about_blame(sentence.text) and not followed_procedure(sentence.text)
+    """Not a discussion of blame, not an account of someone following the documented procedure,
+    and not the content of a reported question ("a reader asks whether a colleague keeps ...")."""
+    return not is_about_blame(sentence.text) and not followed_procedure(sentence.text) and not _REPORTED_QUESTION.search(sentence.text)
+
+
+# An indirect question someone else asks: its content is reported, not asserted by the writer.
+_REPORTED_QUESTION = re.compile(
+    r"\b(?:asks?|asked|asking|wonders?|wondered|wondering|wants\s+to\s+know|wanted\s+to\s+know)\s+(?:[\w'’-]+\s+){0,2}?(?:whether|if)\b",
+    re.IGNORECASE,
+)
 
 
 def _agent_kind(sentence, position):
@@ -278,6 +286,11 @@ def _harm_came_from(sentence, match):
     return bool(_FAULT_BEFORE.search(sentence.text[:match.start("t")]) or _HARM_NOUN.search(sentence.text[:match.start("t")]))
 
 
+# Responsibility placed for a harm (not ownership of work going forward), or blame and fault outright.
+_BLAME_OR_HARM = re.compile(
+    r"\b(?:blame|fault|outage|halt|incident|failure|breach|leak|loss|losses|error|mistake|crash|downtime|disruption|mess|delay|collapse)\b",
+    re.IGNORECASE,
+)
 _HARM_NOUN = re.compile(
     r"\b(?:problems?|issues?|damage|breach|leak|loss|corruption|delay|bug|regression|crash|downtime|disruption|mess|fiasco|breakage)\b",
     re.IGNORECASE,
@@ -819,5 +832,23 @@ RULES = [
         lambda sentence, match: match.group("owner").lower() in ("his", "hers", "theirs") or _owner_is_person_loose(sentence, match),
         _role_suggestion,
     ),
+    compile_rule(
+        "caused_by_person", "individual_blame",
+        "problem culprit link cause",
+        # "My manager is the problem", "the new contractor was the weak link": a person as the predicate's cause.
+        r"\b(?:is|was|are|were)\s+(?:really\s+|clearly\s+|simply\s+|obviously\s+|just\s+)?(?P<t>(?:the|a|our)\s+(?:(?:real|root|main|whole|actual|only|underlying|big|biggest)\s+)?"
+        r"(?:problem|culprit|weak(?:est)?\s+link|cause))\b(?![\w-])(?!\s+(?:solver|solvers|owner|owners|statement|space|area|ticket|of\b|for\b|with\b))",
+        lambda sentence, match: _blames(sentence) and not is_negated(sentence, match.start())
+        and subjects.strict_agent_kind(sentence, match.start())[0] == subjects.PERSON,
+        _role_suggestion,
+    ),
+    compile_rule(
+        "fingered", "individual_blame",
+        "placed put laid pinned responsibility blame",
+        # "The report placed responsibility for the halt squarely on the head of operations."
+        r"\b(?P<t>(?:placed|places|put|puts|laid|lays|pinned|pins)\s+(?:the\s+)?(?:responsibility|blame|fault)\s+(?:for\s+[^.;]{1,60}?\s+)?"
+        r"(?:\w+ly\s+)?(?:on|upon|at\s+the\s+feet\s+of|with))\s+(?:(?:a|an|the|one|its|their|his|her|some|single|lone)\s+)*(?P<who>[\w'’-]+(?:\s+[\w'’-]+){0,2})",
+        lambda sentence, match: _blamed_person(sentence, match) and bool(_BLAME_OR_HARM.search(match.group("t"))),
+        _role_suggestion,
+    ),
 ]
-

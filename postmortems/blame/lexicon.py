@@ -122,7 +122,7 @@ unless if once where which whereby and or nor then yet
 NEUTRAL_AFTER_NEGATION = frozenset("""
 have has had know knew known receive received get got see saw seen hear heard
 need needed mean meant intend intended expect expected exist work appear seem
-want wanted realise realize notice find found
+want wanted realise realize notice find found feel felt
 """.split())
 
 # A closed list of common given names, for sentence-initial names such as

@@ -159,5 +159,11 @@ RULES = [
         r"\s*[:;,—–-]+\s*(?:you|they|he|she|all\s+you|just|simply|one)\b",
         _not_about_blame_rule,
     ),
+    compile_rule(
+        "merely_doing", "minimising",
+        "merely simply just only",
+        # "Escalating merely meant clicking one button": a gerund subject (someone's task) shrunk to nothing.
+        r"^(?:[-*+]\s+)?[A-Z][a-z]+ing\b[^,;.]{0,40}?\s+(?P<t>(?:merely|simply|just)\s+(?:meant|required|involved|took|needed))\b",
+        _not_negated,
+    ),
 ]
-
