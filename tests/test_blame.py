@@ -1035,3 +1035,16 @@ def test_new_family_positives(category, text):
 @pytest.mark.parametrize("text", [text for _, _, _, negatives in _NEW_FAMILY_CASES for text in negatives])
 def test_new_family_systemic_negatives(text):
     assert analyze(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Keep the checklist short so anyone can get it right.",
+    "We rewrote the runbook so that anyone can follow it at 3 a.m.",
+    "The new form is simple enough that anyone can fill it in correctly.",
+])
+def test_design_goals_that_anyone_can_follow_are_not_hindsight(text):
+    assert analyze(text) == []
+
+
+def test_claim_that_anyone_could_have_done_it_is_still_hindsight():
+    assert [f.category for f in analyze("Honestly, anyone could have caught that typo in review.")] == ["hindsight"]

@@ -320,10 +320,12 @@ RULES = [
         "anyone anybody intern child junior trainee monkey kid could can",
         # "a trivial one-liner that anyone could have written", "simple enough that an intern could do it".
         r"\b(?P<t>(?:any(?:one|body)|an?\s+(?:intern|child|junior|trainee|monkey|kid|first-year|five-year-old|ten-year-old|new\s+hire|student))"
-        r"\s+(?:could|can|would)\s+(?:have\s+)?(?:written|write|done|do|fixed|fix|handled|handle|managed|manage|caught|catch|followed|follow"
+        # "could"/"would" only: "anyone can follow it" is a design goal, not a judgement.
+        r"\s+(?:could|would)\s+(?:have\s+)?(?:written|write|done|do|fixed|fix|handled|handle|managed|manage|caught|catch|followed|follow"
         r"|(?:gotten|got|get)\s+(?:it\s+|this\s+|that\s+)?right)"
         r"(?:\s+(?:it|this|that|them))?)\b",
-        all_of(_not_about_blame, not_negated, lambda sentence, match: not re.search(r"\b(?:if|whether|so\s+that|in\s+case)\s+$", sentence.text[:match.start()], re.IGNORECASE)),
+        all_of(_not_about_blame, not_negated, lambda sentence, match: not re.search(r"\b(?:if|whether|so\s+that|in\s+case)\s+$", sentence.text[:match.start()], re.IGNORECASE)
+               and not re.search(r"\bso\s+$", sentence.text[:match.start()], re.IGNORECASE)),
     ),
     compile_rule(
         "everyone_knows", "hindsight",
