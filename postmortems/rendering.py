@@ -10,6 +10,7 @@ Markdown treats as plain text; they are swapped back in its output, so they show
 exactly as typed, in code too. (Backslash escapes would not do: Markdown rewrites
 the whole paragraph for each escape, which is quadratic again.)
 """
+import functools
 import re
 
 import markdown as markdown_lib
@@ -61,8 +62,12 @@ TAG_START = re.compile(r"<(?=[a-zA-Z/!?])")
 FINISHED_TAG = re.compile(rf"<[^<>]{{0,{TAG_REACH}}}>")
 
 
+@functools.lru_cache(maxsize=128)
 def render_markdown(text):
-    """Render Markdown written by a user to sanitised HTML, in time about linear in its length."""
+    """Render Markdown written by a user to sanitised HTML, in time about linear in its length.
+
+    Cached by text: a page read often renders each unchanged section once per process.
+    """
     if not text:
         return ""
     html = markdown_lib.markdown(tame(text), extensions=EXTENSIONS, output_format="html")

@@ -25,3 +25,13 @@ def test_plaintext_excerpt_drops_markdown_and_markup():
     from postmortems.templatetags.debrief import plaintext
 
     assert plaintext("The `retry` flag & **bold** <script>x()</script>move") == "The retry flag & bold move"
+
+
+def test_plaintext_excerpt_renders_only_the_start_of_a_long_section():
+    from postmortems.templatetags.debrief import EXCERPT_SOURCE_CHARACTERS, plaintext
+
+    text = "First words of the summary. " + "filler " * 10_000 + "LAST-WORD"
+    excerpt = plaintext(text)
+    assert excerpt.startswith("First words of the summary.")
+    assert "LAST-WORD" not in excerpt
+    assert len(excerpt) <= EXCERPT_SOURCE_CHARACTERS

@@ -16,10 +16,17 @@ def markdown(text):
     return mark_safe(render_markdown(text))
 
 
+EXCERPT_SOURCE_CHARACTERS = 1500
+
+
 @register.filter
 def plaintext(text):
-    """Markdown reduced to its words, for excerpts; the template escapes the result."""
-    return html.unescape(strip_tags(render_markdown(text))).strip()
+    """Markdown reduced to its words, for excerpts; the template escapes the result.
+
+    Only the start is rendered: an excerpt needs a few dozen words, and a list
+    page must not pay for rendering twenty whole sections.
+    """
+    return html.unescape(strip_tags(render_markdown((text or "")[:EXCERPT_SOURCE_CHARACTERS]))).strip()
 
 
 @register.filter
