@@ -9,13 +9,12 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 
 from postmortems import digest
 from postmortems.models import Digest, Membership
 from tests import factories
-from tests.integration.fixtures import celery_client, smtp_server, start_worker, worker_env  # noqa: F401
+from tests.integration.fixtures import celery_client, flushed_redis, smtp_server, start_worker, worker_env  # noqa: F401
 
 pytestmark = [
     pytest.mark.integration,
@@ -32,15 +31,7 @@ DIGEST_REDIS_URL = os.environ.get("TEST_DIGEST_REDIS_URL", "redis://127.0.0.1:63
 @pytest.fixture
 def redis_url():
     """Overrides the shared fixture: the digest tests' Redis database, flushed before and after."""
-    client = redis.Redis.from_url(DIGEST_REDIS_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.ConnectionError as error:
-        pytest.fail(f"Redis at {DIGEST_REDIS_URL} is not answering ({error}); scripts/test starts it.")
-    client.flushdb()
-    yield DIGEST_REDIS_URL
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(DIGEST_REDIS_URL)
 
 
 def run_sweep(celery_client):

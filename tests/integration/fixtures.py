@@ -15,18 +15,23 @@ from tests.integration.worker import CeleryWorker, client_app, database_url
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-@pytest.fixture
-def redis_url():
-    """The test Redis database, flushed before and after the test."""
-    client = redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=5)
+def flushed_redis(url):
+    """Yield `url` with its Redis database empty, and empty it again afterwards (for fixtures)."""
+    client = redis.Redis.from_url(url, socket_timeout=5)
     try:
         client.ping()
     except redis.ConnectionError as error:
-        pytest.fail(f"Redis at {TEST_REDIS_URL} is not answering ({error}); scripts/test starts it.")
+        pytest.fail(f"Redis at {url} is not answering ({error}); scripts/test starts it.")
     client.flushdb()
-    yield TEST_REDIS_URL
+    yield url
     client.flushdb()
     client.close()
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis database, flushed before and after the test."""
+    yield from flushed_redis(TEST_REDIS_URL)
 
 
 @pytest.fixture
