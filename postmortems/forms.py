@@ -138,14 +138,18 @@ def validate_section_length(text):
         )
 
 
-def live_blame_check_attrs(name):
-    """htmx attributes that re-check one field for blaming wording as the author pauses typing."""
+def live_blame_check_attrs(name, postmortem_id=None):
+    """htmx attributes that re-check one field for blaming wording as the author pauses typing.
+
+    A saved post-mortem's id goes along, so the check leaves out sentences its authors set aside.
+    """
+    values = {"section": name} if postmortem_id is None else {"section": name, "postmortem": postmortem_id}
     return {
         "hx-post": reverse("postmortems:blame-check"),
         "hx-trigger": "input changed delay:350ms",
         "hx-target": f"#blame-{name}",
-        "hx-params": f"{name},section",
-        "hx-vals": json.dumps({"section": name}),
+        "hx-params": f"{name},{','.join(values)}",
+        "hx-vals": json.dumps(values),
         "hx-sync": "this:replace",
         "aria-describedby": f"blame-{name}",
     }
@@ -201,7 +205,7 @@ class PostMortemForm(forms.ModelForm):
             field.help_text = guide.prompt
             field.widget.attrs.update({"placeholder": guide.placeholder, "rows": 5, "data-section": name})
         for name in ["title", *PostMortem.SECTIONS]:
-            self.fields[name].widget.attrs.update(live_blame_check_attrs(name))
+            self.fields[name].widget.attrs.update(live_blame_check_attrs(name, self.instance.pk))
         self.fields["title"].widget.attrs["placeholder"] = (
             "Checkout timeouts after pool change" if kind == "technical" else "Escalation lost between support and engineering"
         )

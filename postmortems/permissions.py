@@ -5,6 +5,9 @@ once published, because learning is shared. People post-mortems are restricted
 at every stage to their authors, the team's leads and the people explicitly
 added as viewers. Querysets (`PostMortem.objects.visible_to`) and object checks
 below state the same rules, and tests assert both against one table.
+
+Feedback on the blame-language check follows the post-mortem: its editors give it,
+and the leads of its team review it, but only on incidents they may see.
 """
 from django.db.models import Q
 
@@ -93,3 +96,39 @@ def can_create_in(user, team):
     """Any member of a team may start a post-mortem for it."""
     return team.pk in team_roles(user)
 
+
+
+# Blame-check feedback and vocabulary --------------------------------------------
+
+def can_give_feedback(user, postmortem):
+    """Whoever may edit a post-mortem may tell the blame check it got one of its sentences wrong."""
+    return can_edit(user, postmortem)
+
+
+def can_review_feedback(user):
+    """Team leads review what authors told the blame check (for their own teams' post-mortems)."""
+    return bool(lead_team_ids(user))
+
+
+def can_review_feedback_on(user, postmortem):
+    """The leads of a post-mortem's team accept or reject the feedback on it."""
+    return _is_person(user) and team_roles(user).get(postmortem.team_id) == LEAD
+
+
+def feedback_visible_filter(user):
+    """A Q for the feedback on post-mortems this person may see (the rest is a 404 to them)."""
+    from postmortems.models import PostMortem
+
+    if not _is_person(user):
+        return Q(pk__in=[])
+    return Q(postmortem__in=PostMortem.objects.visible_to(user))
+
+
+def feedback_review_filter(user):
+    """A Q for the feedback this person reviews: on post-mortems they may see, of teams they lead."""
+    return feedback_visible_filter(user) & Q(postmortem__team_id__in=lead_team_ids(user))
+
+
+def can_edit_vocabulary(user):
+    """Any team lead (and superusers) may change the organisation's blame-check vocabulary."""
+    return _is_person(user) and (user.is_superuser or bool(lead_team_ids(user)))

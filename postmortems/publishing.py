@@ -2,7 +2,8 @@
 
 A finding is identified by its section, category and wording, so an
 acknowledgement survives edits elsewhere in the text and a reworded sentence
-is checked afresh.
+is checked afresh. The check uses the organisation's vocabulary, and leaves out
+sentences the post-mortem's authors marked as not blame (blamefeedback).
 """
 import hashlib
 import re
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from blamefeedback.feedback import dismissed_sentences, findings_with_sentences, normalise_sentence, sentence_key
+from blamefeedback.vocabulary import current_vocabulary
 from postmortems.blame import Finding, analyze
 from postmortems.models import BlameAcknowledgement, PostMortem
 
@@ -23,6 +26,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class SectionFinding:
     section: str
     finding: Finding
+    # The sentence holding the finding; known when the findings are for a saved post-mortem.
+    sentence: str = ""
 
     @property
     def key(self):
@@ -34,18 +39,38 @@ class SectionFinding:
     def category_label(self):
         return self.finding.category.replace("_", " ").capitalize()
 
+    @property
+    def sentence_key(self):
+        """Which sentence feedback on this finding is about ("" when the sentence is unknown)."""
+        return sentence_key(self.sentence) if self.sentence else ""
+
 
 def normalise(phrase):
     return " ".join(phrase.lower().split())[:300]
 
 
-def findings_in(texts):
-    """Findings for each scanned field of {field: text}, in document order."""
-    return [
-        SectionFinding(section, finding)
-        for section in SCANNED_FIELDS
-        for finding in analyze(texts.get(section) or "")
-    ]
+def findings_in(texts, *, postmortem=None):
+    """Findings for each scanned field of {field: text}, in document order.
+
+    For a saved post-mortem each finding knows its sentence, and sentences its authors
+    marked as not blame (unless a lead rejected that) are left out.
+    """
+    vocabulary = current_vocabulary()
+    saved = postmortem is not None and postmortem.pk is not None
+    dismissed = dismissed_sentences(postmortem) if saved else set()
+    items = []
+    for section in SCANNED_FIELDS:
+        text = texts.get(section) or ""
+        found = analyze(text, vocabulary=vocabulary)
+        if not saved:
+            items.extend(SectionFinding(section, finding) for finding in found)
+            continue
+        items.extend(
+            SectionFinding(section, finding, sentence)
+            for finding, sentence in findings_with_sentences(text, found)
+            if (section, normalise_sentence(sentence)) not in dismissed
+        )
+    return items
 
 
 def acknowledged_keys(postmortem):
@@ -60,7 +85,7 @@ def acknowledged_keys(postmortem):
 def open_findings(postmortem, texts, reasons):
     """Findings neither acknowledged before nor given a reason now ({key: reason})."""
     done = acknowledged_keys(postmortem) | {key for key, reason in reasons.items() if reason.strip()}
-    return [item for item in findings_in(texts) if item.key not in done]
+    return [item for item in findings_in(texts, postmortem=postmortem) if item.key not in done]
 
 
 def reasons_from(post_data):
@@ -78,7 +103,7 @@ def reasons_from(post_data):
 def record_acknowledgements(postmortem, texts, reasons, *, author):
     """Keep each newly acknowledged finding, with its reason, on the record."""
     with transaction.atomic():
-        for item in findings_in(texts):
+        for item in findings_in(texts, postmortem=postmortem):
             reason = reasons.get(item.key, "").strip()
             if not reason:
                 continue

@@ -532,3 +532,26 @@ def _publish_delay_highlight(postmortems, period):
         "url": incidents_url(status=PostMortem.Status.PUBLISHED,
                              **{"from": period.first_day, "to": period.last_day}),
     }
+
+
+def action_item_quality(items, period):
+    """Per month of creation: items checked by the action-item quality check and the share that passed.
+
+    Items never checked (created before the check existed, or outside the editor) are left out
+    rather than counted as passing.
+    """
+    rows = {
+        row["month"]: row for row in
+        items.filter(wording_issues__isnull=False,
+                     created_at__gte=_midnight(period.first_day), created_at__lt=_midnight(period.last_day + timedelta(days=1)))
+        .annotate(month=month_of("created_at")).values("month").order_by()
+        .annotate(checked=Count("pk"), passed=Count("pk", filter=Q(wording_issues="")))
+    }
+    result = []
+    for month in period.months():
+        row = rows.get(month)
+        checked = row["checked"] if row else 0
+        passed = row["passed"] if row else 0
+        result.append({"month": month, "checked": checked, "passed": passed,
+                       "share": passed / checked if checked else None})
+    return result

@@ -16,6 +16,7 @@ urlpatterns = [
     path("postmortems/<int:pk>/revisions/<int:version>/restore/", revisions.revision_restore, name="revision-restore"),
     path("preview/", postmortems.markdown_preview, name="preview"),
     path("blame-check/", postmortems.blame_check, name="blame-check"),
+    path("action-check/", postmortems.action_item_check, name="action-check"),
     path("themes/", themes.theme_list, name="themes"),
     path("settings/", accounts.settings_page, name="settings"),
     path("themes/<slug:team_slug>/new/", themes.theme_create, name="theme-create"),

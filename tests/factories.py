@@ -275,3 +275,58 @@ def row_prefix(data, prefix, pk):
         if name.startswith(f"{prefix}-") and name.endswith("-id") and str(value) == str(pk):
             return name[: -len("-id")]
     raise KeyError(f"no {prefix} row for {pk}")
+
+
+# Added for blame-check feedback ------------------------------------------------------
+
+def add_feedback(postmortem, *, by, kind="not_blame", sentence="Sam should have rolled back sooner.",
+                 section="summary", status="pending", category="counterfactual", finding_text="should have rolled",
+                 note="", reviewed_by=None):
+    """Feedback as the editor stores it, with its review status set directly."""
+    from blamefeedback.feedback import sentence_key, stored_sentence
+    from blamefeedback.models import BlameFeedback
+
+    sentence = stored_sentence(sentence)
+    return BlameFeedback.objects.create(
+        postmortem=postmortem, section=section, sentence=sentence, sentence_hash=sentence_key(sentence), kind=kind,
+        finding_category=category, finding_text=finding_text if kind == "not_blame" else "", note=note,
+        created_by=by, status=status, reviewed_by=reviewed_by,
+        reviewed_at=timezone.now() if reviewed_by else None,
+    )
+
+
+def add_term(term, *, action="allow", category="", note="", by=None):
+    """A vocabulary term: "allow" is never flagged, "flag" is flagged in `category`."""
+    from blamefeedback.models import VocabularyTerm
+
+    return VocabularyTerm.objects.create(term=term, action=action, category=category, note=note, created_by=by)
+
+
+def live_check(client, postmortem, section, text):
+    """What the editor's live check answers for `text` in `section` (postmortem None: a new one)."""
+    from django.urls import reverse
+
+    data = {"section": section, section: text}
+    if postmortem is not None:
+        data["postmortem"] = postmortem.pk
+    return client.post(reverse("postmortems:blame-check"), data)
+
+
+def not_blame_buttons(html):
+    """The values of the "Not blame here" buttons in a page or fragment, in order."""
+    import re
+
+    return re.findall(r'name="not_blame" value="([^"]+)"', html)
+
+
+def press_not_blame(client, postmortem, section, text, *, note="", htmx=True, button=0, **extra):
+    """Press a finding's "Not blame here" as the editor offers it for `text` (htmx, or a plain form)."""
+    from django.urls import reverse
+
+    value = not_blame_buttons(live_check(client, postmortem, section, text).content.decode())[button]
+    key = value.split(":")[1]
+    data = {"postmortem": postmortem.pk, "not_blame": value, f"note-{section}-{key}": note, **extra}
+    if htmx:
+        data[section] = text
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("blamefeedback:not-blame"), data, headers=headers)

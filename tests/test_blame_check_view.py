@@ -226,7 +226,7 @@ def test_editor_fields_ask_for_a_live_check_of_their_own_section(org, author):
     textarea = re.search(r'<textarea[^>]*name="lessons"[^>]*>', page).group(0)
     assert f'hx-post="{url("blame-check")}"' in textarea
     assert 'hx-target="#blame-lessons"' in textarea
-    assert 'hx-params="lessons,section"' in textarea
+    assert 'hx-params="lessons,section,postmortem"' in textarea
     assert "&quot;section&quot;: &quot;lessons&quot;" in textarea
     assert 'id="blame-lessons"' in page
 

@@ -82,7 +82,7 @@ def test_publishing_blameful_text_saves_nothing(author, draft):
 def test_publishing_blameful_text_shows_the_review_panel_with_a_reason_box(author, draft):
     response, _ = publish(author, draft, summary=COUNTERFACTUAL)
     panel = review_panel(response)
-    assert f"{REVIEW_HEADING} 1 wording may read as blame" in panel
+    assert f"{REVIEW_HEADING} 1 finding to rewrite or explain" in panel
     assert "<strong>Counterfactual</strong> in <em>Summary</em>: <span class=\"finding-quote\">“should have rolled”" in panel
     [box] = reason_boxes(response)
     assert f'name="{box}"' in panel
@@ -91,7 +91,7 @@ def test_publishing_blameful_text_shows_the_review_panel_with_a_reason_box(autho
 def test_publish_review_lists_each_finding_with_its_own_reason_box(author, draft):
     response, _ = publish(author, draft, summary=COUNTERFACTUAL, lessons=LOADED)
     panel = review_panel(response)
-    assert f"{REVIEW_HEADING} 2 wordings may read as blame" in panel
+    assert f"{REVIEW_HEADING} 2 findings to rewrite or explain" in panel
     assert "<strong>Counterfactual</strong> in <em>Summary</em>: <span class=\"finding-quote\">“should have rolled”" in panel
     assert "<strong>Loaded judgement</strong> in <em>Lessons</em>: <span class=\"finding-quote\">“careless”" in panel
     boxes = reason_boxes(response)
@@ -104,7 +104,7 @@ def test_publish_review_lists_each_finding_with_its_own_reason_box(author, draft
 def test_the_same_wording_twice_in_a_section_asks_for_one_reason(author, draft):
     response, _ = publish(author, draft, summary=f"{COUNTERFACTUAL} Kim should have rolled back too.")
     panel = review_panel(response)
-    assert f"{REVIEW_HEADING} 1 wording may read as blame" in panel
+    assert f"{REVIEW_HEADING} 1 finding to rewrite or explain" in panel
     assert len(re.findall(r'<textarea[^>]*name="ack-', panel)) == 1
 
 
@@ -174,7 +174,7 @@ def test_reasons_for_only_some_findings_are_kept_in_their_boxes(author, draft):
     response, _ = publish_with_reasons(author, draft, ["Quoted from the vendor.", ""],
                                        summary=COUNTERFACTUAL, lessons=LOADED)
     assert sorted(reason_boxes(response).values()) == ["", "Quoted from the vendor."]
-    assert f"{REVIEW_HEADING} 2 wordings" in html(response)
+    assert f"{REVIEW_HEADING} 2 findings" in html(response)
 
 
 def test_a_blank_reason_does_not_count_as_an_acknowledgement(author, draft):
@@ -223,7 +223,7 @@ def test_new_wording_blocks_even_after_earlier_findings_were_acknowledged(author
     response, _ = publish(author, draft, summary=f"{COUNTERFACTUAL} {LOADED}")
     assert response.status_code == 200
     panel = review_panel(response)
-    assert f"{REVIEW_HEADING} 1 wording may read as blame" in panel
+    assert f"{REVIEW_HEADING} 1 finding to rewrite or explain" in panel
     assert "“careless”" in panel and "should have rolled" not in panel
 
 

@@ -68,10 +68,10 @@ def test_the_page_has_a_chart_and_a_table_with_caption_per_section(login, org, r
     html = response.content.decode()
     assert response.status_code == 200
     assert set(charts(response)) == {"incidents-kind", "incidents-severity", "themes-over-time", "themes-top",
-                                     "follow-through", "publish-delay", "blame-rate"}
+                                     "follow-through", "action-quality", "publish-delay", "blame-rate"}
     for name in charts(response):
         assert f'data-chart="{name}"' in html
-    assert html.count("<caption>") == 7
+    assert html.count("<caption>") == 8
     assert '<th scope="col"' in html and '<th scope="row"' in html
     assert "vendor/chartjs/chart.umd.min.js" in html and "js/trends.js" in html
     assert "<script>" not in html  # no inline JavaScript: the data travels as JSON

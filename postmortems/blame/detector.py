@@ -1,7 +1,17 @@
-"""Run every rule over the prose of a document and return findings in a stable order."""
+"""Run the rules and the learned model over the prose of a document; return findings in order.
+
+The rules find the words (span, category, reason, rewrite); the model reads each whole
+sentence and decides. A sentence the model finds blameless keeps its rule findings only
+while the model is unsure (above veto_below), which removes the rules' false alarms on
+system prose; a sentence the model finds blaming that no rule explains gets one finding
+covering it, with the model's likeliest category and a question for the author.
+"""
 from . import counterfactual, hindsight, individual, loaded, minimising
+from .context import is_about_blame
 from .findings import Finding
 from .markdown import prose_mask
+from .messages import MODEL_EXPLANATION, MODEL_QUESTIONS, VOCABULARY_MESSAGE
+from .model import default_model
 from .sentences import split_sentences
 
 # Earlier rule sets win when two findings overlap: hindsight and counterfactual
@@ -16,13 +26,62 @@ for _index, _rule in enumerate(RULES):
         _RULES_BY_KEYWORD.setdefault(_keyword, set()).add(_index)
 _KEYWORDS = frozenset(_RULES_BY_KEYWORD)
 
+USE_MODEL = object()
 
-def analyze(text):
-    """Return the blame-language findings in text, sorted by start offset."""
+
+def analyze(text, *, vocabulary=None, model=USE_MODEL):
+    """Return the blame-language findings in text, sorted by start offset.
+
+    vocabulary: an optional Vocabulary (terms never flagged, extra terms flagged).
+    model: the SentenceModel to use; the shipped one by default, None for the rules alone.
+    """
+    masked = prose_mask(text)
+    if vocabulary is not None:
+        masked = vocabulary.mask_allowed(masked)
+    sentences = list(split_sentences(masked))
+    by_sentence = [rule_findings(text, sentence) for sentence in sentences]
+    if model is USE_MODEL:
+        model = default_model()
     findings = []
-    for sentence in split_sentences(prose_mask(text)):
-        findings.extend(_sentence_findings(text, sentence))
+    if model is None:
+        for found in by_sentence:
+            findings.extend(found)
+    else:
+        findings.extend(_decide(text, model, sentences, by_sentence))
+    if vocabulary is not None:
+        findings.extend(_vocabulary_findings(text, masked, vocabulary, findings))
     return sorted(findings, key=lambda f: (f.start, f.end, f.category))
+
+
+def _decide(text, model, sentences, by_sentence):
+    probabilities, categories = model.score(sentences, [{f.category for f in found} for found in by_sentence])
+    for sentence, found, probability, category in zip(sentences, by_sentence, probabilities, categories):
+        if found:
+            if probability >= model.veto_below:
+                yield from found
+        elif probability >= model.threshold and not is_about_blame(sentence.text):
+            # A sentence about blame itself ("calling it human error ends the inquiry") uses blame's
+            # vocabulary without blaming; the rules know those frames, the model alone does not.
+            yield sentence_finding(text, sentence, category)
+
+
+def sentence_finding(text, sentence, category):
+    """A finding covering a whole sentence the model reads as blame, with a question instead of a rewrite."""
+    start = sentence.start
+    end = start + len(sentence.text)
+    return Finding(start, end, category, text[start:end], MODEL_EXPLANATION[category], MODEL_QUESTIONS[category])
+
+
+def rule_findings(text, sentence):
+    """The rules' findings in one sentence, earlier rules winning overlaps."""
+    taken = []
+    for rule in _candidate_rules(sentence):
+        for start, end, message, suggestion in rule.findings(sentence):
+            start, end = sentence.start + start, sentence.start + end
+            if any(start < other.end and other.start < end for other in taken):
+                continue
+            taken.append(Finding(start, end, rule.category, text[start:end], message, suggestion))
+    return taken
 
 
 def _candidate_rules(sentence):
@@ -33,12 +92,18 @@ def _candidate_rules(sentence):
     return [RULES[index] for index in sorted(indexes)]
 
 
-def _sentence_findings(text, sentence):
-    taken = []
-    for rule in _candidate_rules(sentence):
-        for start, end, message, suggestion in rule.findings(sentence):
-            start, end = sentence.start + start, sentence.start + end
-            if any(start < other.end and other.start < end for other in taken):
-                continue
-            taken.append(Finding(start, end, rule.category, text[start:end], message, suggestion))
-    return taken
+def _vocabulary_findings(text, masked, vocabulary, existing):
+    for start, end, term in vocabulary.flagged_matches(masked):
+        if any(start < other.end and other.start < end and other.end - other.start < 200 for other in existing):
+            continue
+        message = VOCABULARY_MESSAGE.format(trigger=text[start:end]) + (f" {term.note}" if term.note else "")
+        yield Finding(start, end, term.category, text[start:end], message, "")
+
+
+def sentence_at(text, position):
+    """(start, end) of the sentence of text's prose that holds position, or None outside prose."""
+    for sentence in split_sentences(prose_mask(text)):
+        end = sentence.start + len(sentence.text)
+        if sentence.start <= position < end:
+            return sentence.start, end
+    return None

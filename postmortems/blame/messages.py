@@ -73,3 +73,23 @@ CATEGORY_PROMPTS = {
     "loaded_judgement": "Describe what happened and the conditions around it (time pressure, tooling, workload) instead of judging the person.",
     "minimising": "Describe what the task actually involved and what made it hard.",
 }
+
+# Findings of the learned model on a sentence that no rule explains: the model knows the
+# sentence reads as blame but not which words do it, so it asks instead of rewriting.
+MODEL_EXPLANATION = {
+    "individual_blame": "This sentence reads as putting the outcome on a person, though no single phrase does it alone.",
+    "counterfactual": "This sentence reads as measuring a person against what they could have done instead.",
+    "hindsight": "This sentence reads as judging with knowledge that only arrived after the outcome.",
+    "loaded_judgement": "This sentence reads as a judgement of someone's character, attitude or ability.",
+    "minimising": "This sentence reads as making the work sound trivial, so struggling with it looks foolish.",
+}
+
+MODEL_QUESTIONS = {
+    "individual_blame": "What made this reasonable at the time, and what let it cause harm?",
+    "counterfactual": "What got in the way of the alternative at the time?",
+    "hindsight": "What could people actually see at the time, and what competed for their attention?",
+    "loaded_judgement": "What did the person do and say, and what conditions shaped it?",
+    "minimising": "What did the task actually involve, and what made it hard?",
+}
+
+VOCABULARY_MESSAGE = "“{trigger}” is on your organisation's list of wording to avoid in post-mortems."

@@ -104,3 +104,9 @@ def _prefixes(text):
 
 # Words repeat across a document (and across documents), so each word's prefixes are worked out once.
 _PREFIX_CACHE = {}
+
+
+def whole_sentence(text):
+    """The whole of text as one Sentence (for a training line that may hold two short sentences)."""
+    masked = text.strip()
+    return next(_sentence(masked, 0, len(masked)), Sentence(text="", start=0, tokens=()))

@@ -40,6 +40,9 @@ class ActionItem(models.Model):
     # Stamped by every save; the editor compares it with the value it was rendered with, so a quick
     # action taken meanwhile (mark done, new due date, new owner) is not silently overwritten.
     updated_at = models.DateTimeField(auto_now=True)
+    # The action-item quality check's verdict on the wording when last saved in the editor:
+    # comma-separated weaknesses (vague, vigilance, bundled), "" when it passed, NULL when never checked.
+    wording_issues = models.CharField(max_length=60, null=True, blank=True, editable=False)
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -59,6 +62,10 @@ class ActionItem(models.Model):
         if self.is_closed or self.due_date is None:
             return False
         return self.due_date < (today or timezone.localdate())
+
+    @property
+    def passed_quality_check(self):
+        return None if self.wording_issues is None else self.wording_issues == ""
 
     def save(self, *args, **kwargs):
         # closed_at follows status so every path (form, admin, shell) keeps it right.

@@ -134,16 +134,20 @@ class PostMortem(models.Model):
         return None
 
     def measure_blame_language(self):
-        """Store findings per category and the word count: the trends' culture signal."""
-        from postmortems.blame import CATEGORIES, analyze
+        """Store findings per category and the word count: the trends' culture signal.
 
-        texts = [self.title, *(getattr(self, name) for name in self.SECTIONS)]
+        Counted as the editor shows them: with the organisation's vocabulary, and without
+        the sentences the authors marked as not blame.
+        """
+        from postmortems import publishing
+        from postmortems.blame import CATEGORIES
+
+        texts = publishing.texts_of(self)
         counts = dict.fromkeys(CATEGORIES, 0)
-        for text in texts:
-            for finding in analyze(text or ""):
-                counts[finding.category] += 1
+        for item in publishing.findings_in(texts, postmortem=self):
+            counts[item.finding.category] += 1
         self.blame_counts = counts
-        self.word_count = sum(len((text or "").split()) for text in texts)
+        self.word_count = sum(len((text or "").split()) for text in texts.values())
 
     def snapshot(self):
         """The document as a plain dict: what a revision stores and restores."""

@@ -5,11 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import actions, permissions, publishing, trends
+from postmortems import action_quality, actions, permissions, publishing, trends
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
     SECTION_MAX_LENGTH, section_too_long,
@@ -176,7 +176,7 @@ def _editor(request, postmortem):
             # Needs the authors and viewers being saved, so only once the document itself is valid.
             _check_owners_can_see(request, postmortem, form, formsets[2])
         valid = form_valid and formsets_valid and formsets[2].is_valid() and _ready_for(action, form)
-        publish_review = _publish_review(action, postmortem, form, reasons) if valid else None
+        publish_review = _publish_review(action, postmortem, form, reasons, formsets[2]) if valid else None
         if valid and not publish_review:
             expected = postmortem.version if postmortem.pk else None
             try:
@@ -188,6 +188,8 @@ def _editor(request, postmortem):
                     publishing.record_acknowledgements(
                         result.postmortem, form.cleaned_data, reasons, author=request.user
                     )
+                    action_quality.record_acknowledgements(result.postmortem, formsets[2], reasons, author=request.user)
+                    action_quality.stamp_wording(result.postmortem.action_items.all())
             except EditConflict as error:
                 return _conflict(request, error.current, reasons)
             except StaleActionItems as error:
@@ -205,6 +207,7 @@ def _editor(request, postmortem):
 def _render_editor(request, postmortem, form, formsets, *, conflict=None, publish_review=None, reasons=None,
                    status=200):
     texts = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else publishing.texts_of(postmortem)
+    action_quality.attach_to_forms(formsets[2])
     return render(request, "postmortems/postmortem_form.html", {
         "postmortem": postmortem,
         "form": form,
@@ -215,7 +218,7 @@ def _render_editor(request, postmortem, form, formsets, *, conflict=None, publis
         "conflict": conflict,
         "publish_review": publish_review,
         "reasons": reasons or {},
-        "section_checks": _section_checks(form, texts),
+        "section_checks": _section_checks(form, texts, postmortem),
     }, status=status)
 
 
@@ -341,14 +344,15 @@ def _conflict(request, current, reasons):
     return _render_editor(request, current, form, formsets, conflict=context, reasons=reasons, status=409)
 
 
-def _publish_review(action, postmortem, form, reasons):
-    """Findings that block publishing until rewritten or acknowledged, or None."""
+def _publish_review(action, postmortem, form, reasons, action_formset):
+    """Findings (blame wording, then weak action items) that block publishing until rewritten or acknowledged, or None."""
     if action != "publish":
         return None
     # One reason box per key: the same wording twice in a section is one acknowledgement, and two boxes
     # sharing a name would make the browser send both, so a reason typed in the first would be lost.
     unacknowledged, seen = [], set()
-    for item in publishing.open_findings(postmortem, form.cleaned_data, {}):
+    for item in [*publishing.open_findings(postmortem, form.cleaned_data, {}),
+                 *action_quality.open_review_items(postmortem, action_formset, {})]:
         if item.key not in seen:
             seen.add(item.key)
             unacknowledged.append(item)
@@ -357,13 +361,17 @@ def _publish_review(action, postmortem, form, reasons):
     return unacknowledged
 
 
-def _section_checks(form, texts):
+def _section_checks(form, texts, postmortem):
     """{section: (findings, segments)} for the editor's first render, so it works without JavaScript."""
+    shown = {name: (texts.get(name) if name in texts else form[name].value()) or ""
+             for name in publishing.SCANNED_FIELDS}
+    # Text over the limit is refused by the form; checking it would only cost time.
+    checked = {name: text for name, text in shown.items() if not section_too_long(text)}
+    # One call for all sections: the vocabulary and the dismissed sentences are read once.
+    found = publishing.findings_in(checked, postmortem=postmortem)
     checks = {}
-    for name in publishing.SCANNED_FIELDS:
-        text = (texts.get(name) if name in texts else form[name].value()) or ""
-        # Text over the limit is refused by the form; checking it would only cost time.
-        findings = [] if section_too_long(text) else publishing.findings_in({name: text})
+    for name, text in shown.items():
+        findings = [item for item in found if item.section == name]
         checks[name] = {"findings": findings, "segments": publishing.highlight_segments(text, findings)}
     return checks
 
@@ -411,6 +419,10 @@ def postmortem_status(request, pk):
     if status == PostMortem.Status.PUBLISHED and publishing.open_findings(postmortem, publishing.texts_of(postmortem), {}):
         messages.warning(request, "Some wording may read as blame. Rewrite it or say why it stays, then publish from here.")
         return redirect("postmortems:edit", pk=pk)
+    if status == PostMortem.Status.PUBLISHED and action_quality.open_review_items(postmortem, None, {}):
+        messages.warning(request, "Some action items may be too weak to close. Rewrite them or say why they stay, "
+                                  "then publish from here.")
+        return redirect("postmortems:edit", pk=pk)
     try:
         # Without the version the page showed, the change cannot be shown to follow the latest one.
         if "version" not in request.POST:
@@ -429,17 +441,47 @@ def postmortem_status(request, pk):
 @login_required
 @require_POST
 def blame_check(request):
-    """Live findings for one section while the author types (htmx)."""
+    """Live findings for one section while the author types (htmx).
+
+    For a saved post-mortem (`postmortem` posted) only its editors may ask, and the
+    sentences its authors marked as not blame stay unflagged.
+    """
     section = request.POST.get("section")
     if section not in publishing.SCANNED_FIELDS:
         return HttpResponseBadRequest("Unknown section.")
     text = request.POST.get(section, "")
     if section_too_long(text):
         return HttpResponseBadRequest(TOO_LONG)
-    findings = publishing.findings_in({section: text})
+    postmortem = _checked_postmortem(request)
+    findings = publishing.findings_in({section: text}, postmortem=postmortem)
     return render(request, "partials/blame_findings.html", {
         "section": section, "findings": findings, "segments": publishing.highlight_segments(text, findings),
+        "postmortem": postmortem,
     })
+
+
+def _checked_postmortem(request):
+    """The saved post-mortem a live check is for, or None for one not saved yet."""
+    pk = request.POST.get("postmortem", "")
+    if not pk:
+        return None
+    if not pk.isdigit():
+        raise Http404("No such post-mortem.")
+    return _editable_or_403(request, pk)
+
+
+@login_required
+@require_POST
+def action_item_check(request):
+    """Live quality findings for one action-item row while the author types (htmx / fetch)."""
+    title = request.POST.get("title", "")[:200]
+    description = request.POST.get("description", "")
+    if section_too_long(description):
+        return HttpResponseBadRequest(TOO_LONG)
+    row = {"title": title, "description": description,
+           "has_owner": bool(request.POST.get("owner")), "has_due_date": bool(request.POST.get("due_date"))}
+    findings = action_quality.check_rows([row if title.strip() else None])[0]
+    return render(request, "partials/action_item_findings.html", {"findings": findings})
 
 
 @login_required

@@ -338,6 +338,35 @@ def blame_section(postmortems, period, links):
     }
 
 
+def action_quality_section(items, period, links):
+    months = trends.action_item_quality(items, period)
+    labels = [month_label(row["month"]) for row in months]
+    url = links.items("all")
+    rows = [{
+        "label": month_label(row["month"]),
+        "cells": [cell(row["checked"], url), cell(row["passed"], url),
+                  cell(row["share"], url, text=_percent(row["share"]))],
+    } for row in months]
+    return {
+        "measured": any(row["checked"] for row in months),
+        "charts": {
+            "action-quality": {
+                "type": "line", "labels": labels, "yTitle": "Share of action items that passed (%)",
+                "datasets": [dataset("Passed the quality check",
+                                     [None if row["share"] is None else round(row["share"] * 100) for row in months],
+                                     [url] * len(months), "#009e73")],
+            },
+        },
+        "table": {
+            "nowrap": True,
+            "caption": "Action items checked when saved in the editor, per month of creation, and the share whose "
+                       "wording passed the quality check (concrete, not relying on vigilance, one change each)",
+            "head": ["Month", "Checked", "Passed", "Share passed"],
+            "rows": rows,
+        },
+    }
+
+
 def repeat_section(postmortems, period, links):
     themes = trends.repeat_themes(postmortems, period)
     for theme in themes:
@@ -367,6 +396,7 @@ def trends_dashboard(request):
         "incidents": incidents_section(postmortems, period, links),
         "themes": themes_section(postmortems, period, links),
         "follow_through": follow_through_section(items, period, links, now),
+        "action_quality": action_quality_section(items, period, links),
         "publishing": publishing_section(postmortems, period, links),
         "blame": blame_section(postmortems, period, links),
     }

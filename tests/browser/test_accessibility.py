@@ -98,3 +98,24 @@ def test_edit_conflict_page_has_no_serious_accessibility_violations(page, log_in
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("#edit-conflict").wait_for()
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/feedback/", "/feedback/?status=all", "/feedback/vocabulary/"])
+def test_feedback_pages_have_no_serious_accessibility_violations(page, log_in, org, written, path):
+    factories.add_feedback(written, by=org.people.author, note="Sam is our deploy bot.")
+    factories.add_feedback(written, by=org.people.author, kind="is_blame", category="", sentence="Kim broke it.",
+                           status="accepted", reviewed_by=org.people.lead)
+    factories.add_term("Simple", by=org.people.lead)
+    factories.add_term("rookie", action="flag", category="loaded_judgement", note="Say what was done.")
+    log_in(org.people.lead)
+    page.goto(path)
+    assert axe_violations(page) == []
+
+
+def test_editor_with_feedback_controls_open_has_no_serious_accessibility_violations(page, log_in, org):
+    draft = factories.make_postmortem(org.payments, authors=[org.people.author], summary="Sam should have rolled back.")
+    log_in(org.people.author)
+    page.goto(f"/postmortems/{draft.pk}/edit/")
+    page.locator("#blame-summary mark.blame-mark").focus()
+    page.locator("#missed-summary summary").click()
+    assert axe_violations(page) == []

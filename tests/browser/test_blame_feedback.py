@@ -76,7 +76,7 @@ def test_publishing_with_a_finding_asks_for_an_acknowledgement(editor, draft):
     editor.get_by_role("button", name="Save and publish").click()
 
     panel = editor.locator("#publish-review")
-    expect(panel.get_by_role("heading", name="Before publishing: 1 wording may read as blame")).to_be_visible()
+    expect(panel.get_by_role("heading", name="Before publishing: 1 finding to rewrite or explain")).to_be_visible()
     expect(panel).to_contain_text("“should have rolled”")
     expect(panel.get_by_label("Why this wording stays")).to_be_visible()
     expect(editor.get_by_label("Summary")).to_have_value(BLAMEFUL)

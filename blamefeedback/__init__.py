@@ -1,0 +1,1 @@
+"""Tuning the blame-language check: authors' feedback on its findings, leads' review, and the vocabulary."""

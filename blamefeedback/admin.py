@@ -1,0 +1,17 @@
+"""Admin for feedback and vocabulary. Only superusers may use the admin (see config/admin.py)."""
+from django.contrib import admin
+
+from blamefeedback.models import BlameFeedback, VocabularyTerm
+
+
+@admin.register(BlameFeedback)
+class BlameFeedbackAdmin(admin.ModelAdmin):
+    list_display = ["sentence", "kind", "status", "postmortem", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["postmortem"]
+
+
+@admin.register(VocabularyTerm)
+class VocabularyTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "action", "category", "created_by", "created_at"]
+    list_filter = ["action"]
