@@ -8,6 +8,7 @@ from blamefeedback.models import BlameFeedback, VocabularyTerm
 class BlameFeedbackAdmin(admin.ModelAdmin):
     list_display = ["sentence", "kind", "status", "postmortem", "created_by", "created_at"]
     list_filter = ["kind", "status"]
+    list_select_related = ["postmortem", "created_by"]
     raw_id_fields = ["postmortem"]
 
 

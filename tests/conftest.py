@@ -78,3 +78,11 @@ def everyone(org):
 def fast_passwords(settings):
     """A cheap password hasher: tests make many users and never need real hashing strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Added for blame-check feedback ----------------------------------------------------
+
+@pytest.fixture
+def lead(org, login):
+    """A test client signed in as the Payments team's lead."""
+    return login(org.people.lead)

@@ -11,8 +11,8 @@ from postmortems.blame.sentences import whole_sentence
 # system prose that uses failure words.
 UNEXPLAINED_BLAME = [
     "Ravi's attitude in the standup left the interns afraid to speak.",
-    "Our team lead sits on every decision and tells nobody.",
-    "Must be nice to leave at four every day while the rest of us cover.",
+    "Honestly, Marco treats code review like a chance to show off.",
+    "Our manager plays favourites with the on-call swaps.",
 ]
 SYSTEM_PROSE = [
     "The billing job failed to start after the kernel upgrade.",
@@ -40,6 +40,32 @@ def test_a_model_finding_covers_the_sentence_and_asks_a_question(text):
 @pytest.mark.parametrize("text", SYSTEM_PROSE)
 def test_system_prose_with_failure_words_stays_clean(text):
     assert analyze(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "- **Alert fatigue**: the queue alert fired forty times that week.",
+    "Nothing was lost.",
+    "| Service | Minutes down | Requests failed |",
+    "- Every consumer should tolerate duplicate events.",
+])
+def test_the_model_alone_never_flags_labels_fragments_or_impersonal_lessons(text):
+    assert analyze(text) == analyze(text, model=None)
+
+
+def test_markdown_decoration_does_not_change_what_the_model_reads():
+    from postmortems.blame.sentences import plain_text
+
+    assert plain_text(whole_sentence("- **Ravi's** attitude: in the *standup*")) == "Ravi's attitude in the standup"
+
+
+def test_a_remembered_sentence_scores_as_it_did_the_first_time():
+    from postmortems.blame.detector import clear_memos
+
+    text = "Ravi's attitude in the standup left the interns afraid to speak. The cache warmed up."
+    clear_memos(model.default_model())
+    first = analyze(text)
+    assert analyze(text) == first
+    assert analyze("Intro line here. " + text)[0].start == len("Intro line here. ")
 
 
 def test_rule_findings_keep_their_span_reason_and_rewrite_when_the_model_agrees():

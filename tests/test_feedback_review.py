@@ -25,11 +25,6 @@ def listed_sentences(response):
 
 
 @pytest.fixture
-def lead(org, login):
-    return login(org.people.lead)
-
-
-@pytest.fixture
 def draft(org):
     return factories.make_postmortem(org.payments, authors=[org.people.author], title="Checkout stalled")
 

@@ -34,11 +34,6 @@ def field_errors(response):
 
 
 @pytest.fixture
-def lead(org, login):
-    return login(org.people.lead)
-
-
-@pytest.fixture
 def draft(org):
     return factories.make_postmortem(org.payments, authors=[org.people.author], summary="Checkout queued.")
 

@@ -73,11 +73,12 @@ FEATURE_NAMES = ("vague_start", "vigilance", "segments", "concrete", "words", "q
 
 @dataclass(frozen=True)
 class ActionFinding:
-    """One reason an action item is weak: category, why, and a rewrite pattern."""
+    """One reason an action item is weak: category, why, a rewrite pattern, and the item's wording."""
 
     category: str
     message: str
     suggestion: str
+    text: str = ""
 
     @property
     def label(self):
@@ -134,6 +135,7 @@ class ActionItemModel:
         self.coef = np.array(artefact["weak"]["coef"])
         self.intercept = float(artefact["weak"]["intercept"])
         self.threshold = float(artefact["threshold"])
+        self.veto_below = float(artefact["veto_below"])
         self.labels = list(artefact["categories"]["labels"])
         self.category_coef = np.array(artefact["categories"]["coef"])
         self.category_intercept = np.array(artefact["categories"]["intercept"])
@@ -159,11 +161,14 @@ def wording_findings(texts, model=None):
         return found
     probabilities, categories = model.score(matrix, texts)
     results = []
-    for rule_found, probability, category in zip(found, probabilities, categories):
-        if probability < model.threshold:
-            results.append([])
+    for text, rule_found, probability, category in zip(texts, found, probabilities, categories):
+        if rule_found:
+            results.append(rule_found if probability >= model.veto_below else [])
+        elif probability >= model.threshold:
+            # "Several changes in one" needs several changes; otherwise the item is vague.
+            results.append(["vague" if category == "bundled" and action_segments(text) < 2 else category])
         else:
-            results.append(rule_found or [category])
+            results.append([])
     return results
 
 
@@ -182,7 +187,8 @@ def check_items(items, model=None):
             categories.append("no_owner")
         if text and not item.get("has_due_date", True):
             categories.append("no_due_date")
-        results.append([ActionFinding(c, MESSAGES[c], SUGGESTIONS[c]) for c in categories])
+        title = (item.get("title") or "").strip()
+        results.append([ActionFinding(c, MESSAGES[c], SUGGESTIONS[c], title) for c in categories])
     return results
 
 

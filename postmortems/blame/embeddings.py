@@ -5,6 +5,7 @@ model hub; the wheel ships the files under `tokenizers/` and `weights/`, so we o
 those two files ourselves. Nothing is downloaded, at install or at run time.
 """
 import importlib.util
+import os
 import threading
 from pathlib import Path
 
@@ -13,6 +14,11 @@ import numpy as np
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 DIMENSIONS = 256
+
+# One thread: a sentence batch is milliseconds of work, and tokenizers' thread pool burns more CPU
+# spinning up and waiting than it saves (twice the CPU time on this 2-core machine). Web workers
+# and Celery workers are processes anyway.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class EmbeddingsMissing(RuntimeError):
@@ -34,21 +40,24 @@ class StaticEmbeddings:
 
     def embed(self, texts):
         """An (n, 256) float32 array, one unit-length row per text (zeros for a text without tokens)."""
-        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        from scipy import sparse
+
         if not texts:
-            return vectors
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        lengths = np.array([len(encoding.ids) for encoding in encodings])
-        present = lengths > 0
-        if not present.any():
-            return vectors
-        ids = np.clip(np.concatenate([encoding.ids for encoding in encodings if encoding.ids]), 0, len(self.table) - 1)
-        # One gather and one segmented sum for the whole batch instead of a loop per sentence.
-        starts = np.concatenate([[0], np.cumsum(lengths[present])[:-1]])
-        sums = np.add.reduceat(self.table[ids], starts, axis=0)
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # encode_batch_fast skips the character offsets we do not need (about 2.5x faster), and one
+        # sparse (sentences x vocabulary) count matrix times the table sums every sentence's token
+        # vectors in a single call.
+        ids = [encoding.ids for encoding in self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)]
+        lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
+        columns = np.clip(np.fromiter((i for row in ids for i in row), dtype=np.int64, count=int(lengths.sum())),
+                          0, len(self.table) - 1)
+        counts = sparse.csr_matrix(
+            (np.ones(len(columns), dtype=np.float32), columns, np.concatenate([[0], np.cumsum(lengths)])),
+            shape=(len(ids), len(self.table)),
+        )
+        sums = np.asarray(counts @ self.table, dtype=np.float32)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        vectors[present] = sums / np.where(norms > 0, norms, 1.0)
-        return vectors
+        return sums / np.where(norms > 0, norms, 1.0)
 
 
 _loaded = None

@@ -20,7 +20,8 @@ _MODAL_PERFECT = re.compile(
     r"\b(?:should|could|would|might|must|ought to)(?:n't|\s+not)?\s+(?:\w+\s+)?(?:have|'ve)\s+\w+", re.IGNORECASE)
 _IF_HAD = re.compile(r"\b(?:if|had)\b[^.;]*\b(?:had|'d)\b|\bhad\s+\w+\s+(?:only\s+)?\w+ed\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”`]|(?<!\w)'(?=\w)")
-_LOG_LIKE = re.compile(r"\b[A-Z]{4,}\b|\w+[_/]\w+|\w+\(\)|=>|::")
+# Fixed-width alternatives only: "\w+[_/]\w+" backtracked over every long word.
+_LOG_LIKE = re.compile(r"\b[A-Z]{4,}\b|[A-Za-z0-9][_/][A-Za-z0-9]|\w\(\)|=>|::")
 
 FEATURE_NAMES = (
     *(f"rule_{category}" for category in CATEGORIES),
@@ -52,38 +53,51 @@ def _load_valences():
 
 
 VALENCES = _load_valences()
+# Split once, as positive magnitudes, so a sentence's words are looked up in one pass each.
+NEGATIVE = {word: -value for word, value in VALENCES.items() if value < 0}
+POSITIVE = {word: value for word, value in VALENCES.items() if value > 0}
 
 
 def sentence_features(sentence, rule_categories):
-    """The feature vector (a list of floats in FEATURE_NAMES order) for one Sentence."""
+    """The feature vector (a list of floats in FEATURE_NAMES order) for one Sentence.
+
+    Set operations and one regex pass per feature: this runs on every sentence of every
+    document, so the per-word work stays in C where it can.
+    """
     tokens = sentence.tokens
+    text = sentence.text
     words = [token.lower for token in tokens if token.text[0].isalpha()]
+    vocabulary = set(words)
     kind, owned, _verb = subjects.main_clause(sentence) if tokens else (subjects.UNKNOWN, False, None)
     person_positions = _person_positions(sentence)
-    valences = [VALENCES.get(word, 0.0) for word in words]
-    negative = [-v for v in valences if v < 0]
-    positive = [v for v in valences if v > 0]
+    negative = [NEGATIVE[word] for word in words if word in NEGATIVE]
+    positive_total = sum(POSITIVE[word] for word in words if word in POSITIVE)
     return [
         *(1.0 if category in rule_categories else 0.0 for category in CATEGORIES),
         1.0 if rule_categories else 0.0,
         float(kind == subjects.PERSON), float(kind == subjects.SELF), float(kind == subjects.SYSTEM), float(bool(owned)),
         min(len(person_positions), 3) / 3,
-        float(any(word in _SECOND_PERSON for word in words)),
-        float(any(word in _FIRST_SINGULAR for word in words)),
-        float(bool(_MODAL_PERFECT.search(sentence.text))),
-        float(bool(_IF_HAD.search(sentence.text))),
+        float(not vocabulary.isdisjoint(_SECOND_PERSON)),
+        float(not vocabulary.isdisjoint(_FIRST_SINGULAR)),
+        float(bool(_MODAL_PERFECT.search(text))),
+        float(bool(_IF_HAD.search(text))),
         min(sum(negative) / 6, 1.0),
-        min(sum(positive) / 6, 1.0),
-        _negative_near_person(tokens, person_positions),
+        min(positive_total / 6, 1.0),
+        _negative_near_person(tokens, person_positions) if negative else 0.0,
         max(negative, default=0.0) / 4,
-        float("?" in sentence.text),
-        float("!" in sentence.text),
-        float(bool(_QUOTED.search(sentence.text))),
-        float(bool(_LOG_LIKE.search(sentence.text))),
-        min(sum(word in _MINIMISERS for word in words), 2) / 2,
-        float(any(word in _ABSOLUTES for word in words)),
-        min(sum(word in _NEGATORS or word.endswith("n't") for word in words), 2) / 2,
+        float("?" in text),
+        float("!" in text),
+        float(bool(_QUOTED.search(text))),
+        float(bool(_LOG_LIKE.search(text))),
+        min(sum(1 for word in words if word in _MINIMISERS), 2) / 2,
+        float(not vocabulary.isdisjoint(_ABSOLUTES)),
+        min(sum(1 for word in words if word in _NEGATORS or word.endswith("n't")), 2) / 2,
     ]
+
+
+def refers_to_someone(sentence):
+    """Whether the sentence names or points at a person (a name, a role, he/she/they/you)."""
+    return bool(_person_positions(sentence))
 
 
 def _person_positions(sentence):

@@ -35,3 +35,19 @@ def weights(text, idf):
     raw = {term: (1 + math.log(count)) * idf[term] for term, count in counts.items()}
     norm = math.sqrt(sum(value * value for value in raw.values()))
     return {term: value / norm for term, value in raw.items()} if norm else {}
+
+
+def dot(text, table):
+    """weights(text, idf) · coefficients without building the weights: table is {term: (idf, coef)}.
+
+    Equal to sum(weight * coef) over weights(...), computed in one pass because it runs on
+    every sentence of every document checked.
+    """
+    counts = Counter(term for term in terms(text) if term in table)
+    total = norm = 0.0
+    for term, count in counts.items():
+        idf, coef = table[term]
+        value = idf if count == 1 else (1 + math.log(count)) * idf
+        total += value * coef
+        norm += value * value
+    return total / math.sqrt(norm) if norm else 0.0

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import embeddings, features, lexical
+from .sentences import plain_text
 from .findings import CATEGORIES
 
 ARTEFACT = Path(__file__).parent / "trained" / "sentence_model.json"
@@ -46,25 +47,44 @@ class SentenceModel:
         self.category_labels = list(artefact["categories"]["labels"])
         self.category_coef = np.array(artefact["categories"]["coef"], dtype=np.float64)
         self.category_intercept = np.array(artefact["categories"]["intercept"], dtype=np.float64)
+        self.lexical_table = {term: (pair[0], pair[1]) for term, pair in artefact["lexical"].items()}
+        # sentence wording → (probability, category): a sentence's score depends only on its wording
+        # (the rule categories that fired are themselves a function of it).
+        self.memo = {}
 
     def score(self, sentences, rule_categories):
         """(probabilities, categories): P(blame) and the likeliest blame category per sentence."""
         if not sentences:
             return np.zeros(0), []
         matrix = (vectors(sentences, rule_categories) - self.mean) / self.scale
-        lexical_scores = np.array([self.lexical_score(sentence.text) for sentence in sentences])
+        lexical_scores = np.array([self.lexical_score(plain_text(sentence)) for sentence in sentences])
         probabilities = 1.0 / (1.0 + np.exp(-(matrix @ self.coef + lexical_scores + self.intercept)))
         category_scores = matrix @ self.category_coef.T + self.category_intercept
         categories = [self.category_labels[index] for index in category_scores.argmax(axis=1)]
         return probabilities, categories
 
+    def score_remembered(self, sentences, rule_categories):
+        """score(), reading sentences already scored from the memo and scoring the rest in one batch."""
+        from .detector import remember
+
+        results = [self.memo.get(sentence.text) for sentence in sentences]
+        missing = [index for index, result in enumerate(results) if result is None]
+        if missing:
+            probabilities, categories = self.score([sentences[i] for i in missing],
+                                                   [rule_categories[i] for i in missing])
+            for index, probability, category in zip(missing, probabilities, categories):
+                results[index] = (float(probability), category)
+                remember(self.memo, sentences[index].text, results[index])
+        return [result[0] for result in results], [result[1] for result in results]
+
     def lexical_score(self, text):
-        return sum(weight * self.lexical_coef[term] for term, weight in lexical.weights(text, self.idf).items())
+        """The lexical block's contribution: TF-IDF weights (lexical.weights) · coefficients, in one pass."""
+        return lexical.dot(text, self.lexical_table)
 
 
 def vectors(sentences, rule_categories):
     """The model's input matrix: embedding columns then FEATURE_NAMES columns, one row per sentence."""
-    embedded = embeddings.embeddings().embed([sentence.text for sentence in sentences])
+    embedded = embeddings.embeddings().embed([plain_text(sentence) for sentence in sentences])
     handmade = np.array(
         [features.sentence_features(sentence, found) for sentence, found in zip(sentences, rule_categories)],
         dtype=np.float64,

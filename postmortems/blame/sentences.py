@@ -110,3 +110,16 @@ def whole_sentence(text):
     """The whole of text as one Sentence (for a training line that may hold two short sentences)."""
     masked = text.strip()
     return next(_sentence(masked, 0, len(masked)), Sentence(text="", start=0, tokens=()))
+
+
+def plain_text(sentence):
+    """The sentence's words (and numbers) joined by spaces: what the learned model reads.
+
+    Markdown decoration (bold labels, list markers, table pipes) and punctuation carry no
+    meaning for it, and a model trained on plain sentences must not see them as signal.
+    """
+    return " ".join(token.text for token in sentence.tokens if token.text[0].isalnum())
+
+
+def word_count(sentence):
+    return sum(1 for token in sentence.tokens if token.text[0].isalpha())

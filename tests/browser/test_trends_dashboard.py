@@ -13,7 +13,7 @@ from tests.factories import PASSWORD
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHARTS_DRAWN = """() => {
   const canvases = [...document.querySelectorAll('[data-chart] canvas')];
-  return canvases.length === 7 && canvases.every((canvas) => window.Chart && Chart.getChart(canvas));
+  return canvases.length === 8 && canvases.every((canvas) => window.Chart && Chart.getChart(canvas));
 }"""
 TOTALS = """() => Object.fromEntries([...document.querySelectorAll('[data-chart]')].map((figure) => {
   const chart = Chart.getChart(figure.querySelector('canvas'));
