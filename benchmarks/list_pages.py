@@ -3,7 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/debrief_bench .venv/bin/python benchmarks/list_pages.py
 
 Creates the database's tables if needed and fills it once with N post-mortems
-(N from --count, default 10,000) spread over teams and kinds.
+(N from --count, default 10,000) spread over teams, kinds and two years, each with
+about 2 action items, 4 timeline events and 2.5 contributing factors. The reader
+leads three of the ten teams.
 """
 import argparse
 import os
@@ -32,7 +34,7 @@ from django.utils import timezone  # noqa: E402
 def fill(count):
     from django.contrib.auth import get_user_model
 
-    from postmortems.models import ActionItem, Membership, PostMortem, Team
+    from postmortems.models import Membership, PostMortem, Team
 
     User = get_user_model()
     if PostMortem.objects.count() >= count:
@@ -42,22 +44,54 @@ def fill(count):
     for team in teams[:3]:
         Membership.objects.get_or_create(team=team, user=reader, defaults={"role": "lead"})
     now = timezone.now()
-    batch = [
-        PostMortem(
+    batch = []
+    for i in range(PostMortem.objects.count(), count):
+        # About two years of incidents, so the trends' periods and previous periods have data.
+        created = now - timezone.timedelta(minutes=100 * i)
+        published = i % 4 >= 2
+        batch.append(PostMortem(
             team=teams[i % 10], kind="people" if i % 4 == 0 else "technical",
             status=["draft", "review", "published", "published"][i % 4], severity=1 + i % 4,
             title=f"Bench incident {i}", summary="Connection pool exhausted under load. " * 5,
-            created_at=now - timezone.timedelta(minutes=i),
-        )
-        for i in range(PostMortem.objects.count(), count)
-    ]
+            created_at=created, started_at=created - timezone.timedelta(hours=3),
+            resolved_at=created - timezone.timedelta(hours=1),
+            published_at=created + timezone.timedelta(days=i % 20) if published else None,
+            word_count=400 if published else 0, blame_counts={"hindsight": i % 3} if published else {},
+        ))
     created = PostMortem.objects.bulk_create(batch, batch_size=2000)
     PostMortem.authors.through.objects.bulk_create(
         [PostMortem.authors.through(postmortem_id=p.pk, user_id=reader.pk) for p in created[::7]], batch_size=5000
     )
-    ActionItem.objects.bulk_create(
-        [ActionItem(postmortem=p, title="Follow up", status="open") for p in created[::2]], batch_size=5000
-    )
+    fill_related(created, reader, now)
+
+
+def fill_related(postmortems, reader, now):
+    """About what the issue measured: 2 action items, 4.1 timeline events and 2.5 factors per post-mortem."""
+    from postmortems.models import ActionItem, ContributingFactor, Theme, TimelineEvent
+
+    themes = [Theme.objects.get_or_create(name=f"Bench theme {i}", team=None)[0] for i in range(12)]
+    items, events, factors = [], [], []
+    for n, postmortem in enumerate(postmortems):
+        for k in range(2):
+            status = ["open", "in_progress", "done", "open", "wont_do", "done"][(n + k) % 6]
+            closed = status in ("done", "wont_do")
+            items.append(ActionItem(
+                postmortem=postmortem, title="Follow up", status=status,
+                owner=reader if (n + k) % 10 == 0 else None,
+                due_date=(postmortem.created_at + timezone.timedelta(days=14 + 7 * k)).date(),
+                created_at=postmortem.created_at,
+                closed_at=postmortem.created_at + timezone.timedelta(days=5 + n % 30) if closed else None,
+                wording_issues=["", "vague", None][n % 3],
+            ))
+        for k in range(4 + (n % 10 == 0)):
+            events.append(TimelineEvent(postmortem=postmortem, occurred_at=postmortem.created_at,
+                                        description=f"Step {k}"))
+        for k in range(2 + n % 2):
+            factors.append(ContributingFactor(postmortem=postmortem, theme=themes[(n + 5 * k) % len(themes)],
+                                              description="Pool size fixed at deploy time"))
+    ActionItem.objects.bulk_create(items, batch_size=5000)
+    TimelineEvent.objects.bulk_create(events, batch_size=5000)
+    ContributingFactor.objects.bulk_create(factors, batch_size=5000)
 
 
 def time_page(client, url, runs=15):
@@ -80,12 +114,16 @@ def main():
     fill(args.count)
     from django.contrib.auth import get_user_model
 
+    from postmortems.models import Theme
+
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench-reader"))
     print(f"database: {connection.vendor}, post-mortems: {args.count}")
     with override_settings(DEBUG=True):
+        theme = Theme.objects.get(name="Bench theme 0", team=None).pk
         urls = ["/", "/?page=50", "/?kind=people", "/?q=pool", "/?status=published&severity=2", "/?page=400",
-                "/actions/", "/actions/?tab=all&page=20", "/actions/mine/", "/trends/", "/trends/?period=365",
+                f"/?theme={theme}", "/actions/", "/actions/?page=2", "/actions/?status=overdue",
+                "/actions/?status=all&page=20", "/actions/mine/", "/trends/", "/trends/?period=365",
                 "/digest/", "/themes/"]
         for url in urls:
             median, worst, queries = time_page(client, url)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.requestlog import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -50,6 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes get an answer before host checks, HTTPS redirects or sessions.
+    "config.health.HealthCheckMiddleware",
+    "config.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.requestlog.request_id",
             ],
         },
     },
@@ -170,12 +176,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# One line per request (config/requestlog.py); LOG_FORMAT=json for log collectors.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
 
 # --- Reminders (issue 4) ------------------------------------------------------
 # Remind an action item's owner N days before it is due, on the due date, then

@@ -10,3 +10,5 @@ urlpatterns = [
     path("feedback/", include("blamefeedback.urls")),
     path("", include("postmortems.urls")),
 ]
+
+handler500 = "config.errors.server_error"

@@ -1,11 +1,13 @@
 """Exactly-once sending: claim a row under a uniqueness constraint before sending.
 
-Reminders and digests both work this way, and share the retry policy here. The
-insert is the claim: the model's unique constraint lets exactly one sweep
-create the row for a given key. A row left unsent past its lease (its sweep
-died) is taken over with a compare-and-set on `claimed_at`, which only one of
-several racing sweeps can win. `sent_at` is set only once the mail server has
-accepted the message.
+Reminders and digests both work this way, and share the claims, the batches
+and the retry policy here. The model's unique constraint lets exactly one sweep
+create the row for a given key, and a row is claimed by stamping `claimed_at`
+under a row lock that racing sweeps skip, so only one of them wins it. A row
+left unsent past its lease (its sweep died) is claimable again the same way.
+`sent_at` is set only once the mail server has accepted the message. Claims are
+taken and recorded a batch at a time (`send_in_batches`), so a sweep's queries
+do not grow with the number of items in it.
 
 A failed send releases the claim after a per-row backoff: `claimed_at` is
 pushed to `now - lease + retry_delay(attempts)`, so the claim lapses once the
@@ -17,10 +19,12 @@ must not keep every sweep busy forever.
 """
 import logging
 import smtplib
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -35,6 +39,11 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 # logged as warnings; any other exception while building or sending one email
 # is a bug, logged with its traceback, and fails only that email.
 SEND_ERRORS = (smtplib.SMTPException, OSError)
+# A sweep claims, sends and records this many emails at a time: a fixed number of
+# queries per batch, and a crash leaves at most one batch sent but not recorded
+# (sent again once its claims lapse). At a second an email, a batch takes under
+# a third of the default ten-minute lease.
+BATCH_SIZE = 200
 
 
 def retry_delay(attempts):
@@ -48,26 +57,43 @@ def retry_horizon():
     return sum((retry_delay(n) for n in range(1, MAX_SEND_ATTEMPTS)), timedelta())
 
 
-def claim(model, key, *, now, lease):
-    """Take the row for `key` (field → value) for this sweep: its id if ours, None if someone has it."""
-    try:
-        with transaction.atomic():
-            return model.objects.create(**key, claimed_at=now).pk
-    except IntegrityError:
-        pass
-    stale = (
-        model.objects.filter(
-            **key, sent_at__isnull=True,
-            claimed_at__lte=now - lease, attempts__lt=MAX_SEND_ATTEMPTS,
+def claim_many(model, fields, keys, *, now, lease):
+    """Take the rows for `keys` (tuples of values of `fields`) for this sweep.
+
+    Returns {key: row id} for the keys this sweep won; any other key is someone
+    else's. Three statements in one transaction, however many keys: insert the
+    missing rows as lapsed claims (ON CONFLICT DO NOTHING, so the uniqueness
+    constraint still decides who creates a row), lock the claimable rows with
+    SKIP LOCKED, and stamp those with `now`. A concurrent sweep waits on our
+    uncommitted inserts, skips the rows we lock and, once we commit, sees them
+    freshly claimed: each row goes to one sweep.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    with transaction.atomic():
+        # Sorted, so two sweeps inserting overlapping keys wait on each other in one order, never in a cycle.
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, key)), claimed_at=now - lease) for key in sorted(wanted)],
+            ignore_conflicts=True,
         )
-        .values_list("pk", "claimed_at")
-        .first()
-    )
-    if stale is None:
-        return None
-    pk, claimed_at = stale
-    taken = model.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=claimed_at).update(claimed_at=now)
-    return pk if taken else None
+        # Each field `__in` its values covers the keys (and perhaps a few other rows of the same
+        # people and items, left alone below): one condition, where one per key would not scale.
+        covering = {f"{name}__in": {key[n] for key in wanted} for n, name in enumerate(fields)}
+        rows = (
+            model.objects.filter(**covering, sent_at__isnull=True, claimed_at__lte=now - lease,
+                                 attempts__lt=MAX_SEND_ATTEMPTS)
+            .select_for_update(skip_locked=True).values_list("pk", *fields)
+        )
+        won = {key: pk for pk, *values in rows if (key := tuple(values)) in wanted}
+        model.objects.filter(pk__in=won.values()).update(claimed_at=now)
+    return won
+
+
+def claim(model, key, *, now, lease):
+    """Take the one row for `key` (field → value) for this sweep: its id if ours, None if someone has it."""
+    values = tuple(key.values())
+    return claim_many(model, list(key), [values], now=now, lease=lease).get(values)
 
 
 def is_taken(*, sent_at, claimed_at, attempts, now, lease):
@@ -80,24 +106,104 @@ def record_sent(model, ids):
     model.objects.filter(pk__in=ids).update(sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
 
 
-def record_failure(model, ids, *, now, lease, error):
-    """Release these claimed rows unsent, each to be retaken after its own backoff.
+def record_failures(model, failures, *, now, lease):
+    """Release claimed rows unsent, each to be retaken after its own backoff.
 
-    Returns the highest attempt count among them. Rows reaching MAX_SEND_ATTEMPTS
-    are given up and logged as errors.
+    `failures` is [(ids, error)], one entry per failed email. Returns {id: attempts}
+    after this failure. Rows reaching MAX_SEND_ATTEMPTS are given up and logged as
+    errors. One UPDATE for them all: each row's new `claimed_at` follows from its
+    own attempt count, read by the database as it updates the row.
     """
-    attempts_now = model.objects.filter(pk__in=ids, sent_at__isnull=True).values_list("pk", "attempts")
-    by_attempts = {}
-    for pk, attempts in attempts_now:
-        by_attempts.setdefault(attempts + 1, []).append(pk)
-    # One update per distinct count (an email's rows rarely have more than one or two).
-    for attempts, pks in by_attempts.items():
-        # A claim counts as live until claimed_at + lease; this makes it lapse after the delay.
-        model.objects.filter(pk__in=pks, sent_at__isnull=True, attempts=attempts - 1).update(
-            claimed_at=now - lease + retry_delay(attempts), attempts=attempts, last_error=repr(error)[:2000],
-        )
-        if attempts >= MAX_SEND_ATTEMPTS:
-            for pk in pks:
-                logger.error("Giving up on %s %s after %d failed attempts", model._meta.verbose_name, pk, attempts)
-    return max(by_attempts, default=0)
+    ids = [pk for pks, _ in failures for pk in pks]
+    if not ids:
+        return {}
+    # A claim counts as live until claimed_at + lease; this makes it lapse after the delay.
+    lapses = Case(
+        *[When(attempts=n - 1, then=Value(now - lease + retry_delay(n))) for n in range(1, MAX_SEND_ATTEMPTS + 1)],
+        default=Value(now - lease + MAX_RETRY_DELAY),
+    )
+    errors = Case(*[When(pk__in=pks, then=Value(repr(error)[:2000])) for pks, error in failures],
+                  default=F("last_error"), output_field=model._meta.get_field("last_error"))
+    model.objects.filter(pk__in=ids, sent_at__isnull=True).update(
+        claimed_at=lapses, attempts=F("attempts") + 1, last_error=errors,
+    )
+    attempts = dict(model.objects.filter(pk__in=ids).values_list("pk", "attempts"))
+    for pk, count in attempts.items():
+        if count >= MAX_SEND_ATTEMPTS:
+            logger.error("Giving up on %s %s after %d failed attempts", model._meta.verbose_name, pk, count)
+    return attempts
 
+
+def log_failure(log, error, message, *args):
+    """Log a failed email: a refused address or a network error is expected, anything else is a bug."""
+    if isinstance(error, SEND_ERRORS):
+        log.warning(message, *args)
+    else:
+        log.error(message, *args, exc_info=error)
+
+
+# The sweep ---------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """One email of a sweep: what it was about, the rows it carried, and why it failed if it did."""
+
+    job: object
+    ids: list
+    error: Exception = None
+    attempts: int = 0
+
+    @property
+    def failed(self):
+        return self.error is not None
+
+
+def send_in_batches(model, fields, jobs, *, now, lease, send):
+    """Claim, send and record `jobs`, BATCH_SIZE emails at a time; yields an Outcome per email tried.
+
+    `jobs` is [(job, keys)] with one email per job; `send(job, keys)` sends it for
+    the keys this sweep won (a job whose keys are all someone else's is skipped).
+    A batch costs one claim for all its keys, one update per email sent (recorded
+    the moment it is sent, so a worker killed mid-batch resends at most the one
+    email it was sending, as before batching), and two for those that failed: the
+    count grows with the people mailed, never with the items. Each batch is claimed
+    at its own moment on the sweep's clock, so a long sweep's later batches are
+    not born with lapsed leases; a batch that runs past half its lease stops
+    sending, and its remaining claims lapse to a later sweep.
+    """
+    started = time.monotonic()
+    for start in range(0, len(jobs), BATCH_SIZE):
+        claimed_at = now + timedelta(seconds=time.monotonic() - started) if start else now
+        batch = jobs[start:start + BATCH_SIZE]
+        won = claim_many(model, fields, [key for _, keys in batch for key in keys], now=claimed_at, lease=lease)
+        outcomes = _send_batch(batch, won, send, deadline=time.monotonic() + lease.total_seconds() / 2,
+                               record=lambda ids: record_sent(model, ids))
+        attempts = record_failures(
+            model, [(outcome.ids, outcome.error) for outcome in outcomes if outcome.failed], now=claimed_at,
+            lease=lease,
+        )
+        for outcome in outcomes:
+            outcome.attempts = max((attempts.get(pk, 0) for pk in outcome.ids), default=0)
+        yield from outcomes
+
+
+def _send_batch(batch, won, send, *, deadline, record):
+    """Send each job of a batch for its won keys, recording each sent email at once; a failure fails only it."""
+    outcomes = []
+    for job, keys in batch:
+        mine = [key for key in keys if key in won]
+        if not mine:
+            continue
+        if time.monotonic() > deadline:
+            # Another sweep may take these claims over once they lapse: never send under a lapsing claim.
+            logger.warning("A sweep batch ran past half its lease; the rest of it is left to a later sweep")
+            break
+        ids = [won[key] for key in mine]
+        try:
+            send(job, mine)
+        except Exception as error:  # built or sent, a failed email is retried; the caller logs which
+            outcomes.append(Outcome(job, ids, error))
+        else:
+            record(ids)
+            outcomes.append(Outcome(job, ids))
+    return outcomes

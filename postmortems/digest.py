@@ -16,7 +16,7 @@ may not open never reaches a title, a link or a count.
 Exactly once: a `Digest` row (person, week) is claimed under a uniqueness
 constraint before the email goes out, and `sent_at` is set only once the mail
 server accepted it. A claim whose sender died is taken over after a lease by a
-compare-and-set on `claimed_at`; a failed send is retried with the backoff in
+row lock that only one sweep can hold; a failed send is retried with the backoff in
 `claims` (shared with reminders), by pushing `claimed_at` so the claim expires
 after the delay.
 """
@@ -29,13 +29,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from postmortems import claims, mail, permissions, trends
-from postmortems.claims import SEND_ERRORS
 from postmortems.actions import DUE_SOON, OPEN_STATUSES
 from postmortems.models import ActionItem, Digest, Membership, PostMortem, Profile
 from postmortems.reminders import describe_due, item_url, profile_of
@@ -249,9 +248,9 @@ def build_digest(person, *, now=None, week=None):
 
 
 def _section(queryset, line, url=""):
-    """The first MAX_LISTED rows as lines, with the total (one extra COUNT query)."""
-    rows = list(queryset[:MAX_LISTED])
-    total = len(rows) if len(rows) < MAX_LISTED else queryset.count()
+    """The first MAX_LISTED rows as lines, with the total: one query, however long the list."""
+    rows = list(queryset.annotate(section_total=Window(Count("pk")))[:MAX_LISTED])
+    total = rows[0].section_total if rows else 0
     return Section([line(row) for row in rows], total, url)
 
 
@@ -422,42 +421,45 @@ class SweepResult:
         return {"emails_sent": self.emails_sent, "emails_failed": self.emails_failed}
 
 
+# The fields of a digest's key, in the order of `DueDigest.key`.
+KEY_FIELDS = ("person_id", "week")
+
+
 def send_due_digests(*, now=None, people=None):
-    """Claim and email every pending digest (to `people`, default everyone), each exactly once."""
+    """Claim and email every pending digest (to `people`, default everyone), each exactly once.
+
+    Claims are taken and recorded a batch of people at a time (`claims.send_in_batches`);
+    building each digest costs the same few queries however many items it lists.
+    """
     now = now or timezone.now()
     result = SweepResult()
-    for due in pending_digests(now=now, people=people):
-        # Claim one person's digest just before sending it, so a crash strands
-        # only that claim (retaken after the lease), not the whole sweep.
-        pk = claim(due, now=now)
-        if pk:
-            _send_claimed(due, pk, now, result)
+    jobs = [(due, [due.key]) for due in pending_digests(now=now, people=people)]
+
+    def send(due, _won):
+        digest_email(build_digest(due.person, now=now, week=due.week)).send()
+
+    for outcome in claims.send_in_batches(Digest, KEY_FIELDS, jobs, now=now, lease=lease(), send=send):
+        _report(outcome, result)
     return result
 
 
 def claim(due, *, now):
     """Take this digest for the current sweep (see `claims`): its row id, or None if taken."""
-    person_id, week = due.key
-    key = {"person_id": person_id, "week": week}
-    return claims.claim(Digest, key, now=now, lease=lease())
+    return claims.claim(Digest, dict(zip(KEY_FIELDS, due.key)), now=now, lease=lease())
 
 
-def _send_claimed(due, pk, now, result):
-    """Build and send one person's digest; any failure fails only this digest, to be retried."""
+def _report(outcome, result):
+    """Log one digest's outcome and add it to the sweep's result."""
+    due = outcome.job
     person = due.person
-    try:
-        digest_email(build_digest(person, now=now, week=due.week)).send()
-    except Exception as error:
-        attempts = claims.record_failure(Digest, [pk], now=now, lease=lease(), error=error)
-        # A refused address or a network error is expected; anything else is a bug, with its traceback.
-        log = logger.warning if isinstance(error, SEND_ERRORS) else logger.exception
-        log(
-            "Digest for the week of %s to %s (user %s) failed (attempt %d); retrying in %s: %r",
-            due.week, person.email, person.pk, attempts, claims.retry_delay(attempts), error,
-        )
-        result.emails_failed += 1
-        result.errors.append(f"{person.email}: {error!r}")
+    if not outcome.failed:
+        logger.info("Sent the digest for the week of %s to %s (user %s)", due.week, person.email, person.pk)
+        result.emails_sent += 1
         return
-    claims.record_sent(Digest, [pk])
-    logger.info("Sent the digest for the week of %s to %s (user %s)", due.week, person.email, person.pk)
-    result.emails_sent += 1
+    claims.log_failure(
+        logger, outcome.error,
+        "Digest for the week of %s to %s (user %s) failed (attempt %d); retrying in %s: %r",
+        due.week, person.email, person.pk, outcome.attempts, claims.retry_delay(outcome.attempts), outcome.error,
+    )
+    result.emails_failed += 1
+    result.errors.append(f"{person.email}: {outcome.error!r}")

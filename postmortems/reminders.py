@@ -21,8 +21,10 @@ read everything of their team, and include items nobody owns.
 Exactly once: a `Reminder` row (item, recipient, reason, reason_date) is
 claimed under a uniqueness constraint before the email goes out, and
 `sent_at` is set only once the mail server accepted it. A claim whose sender
-died is taken over after a lease, by a compare-and-set on `claimed_at`; a
-failed send is retried with the backoff in `claims`.
+died is taken over after a lease (under a row lock, so by one sweep only); a
+failed send is retried with the backoff in `claims`. Claims and records are
+taken a batch of people at a time, so the sweep's queries do not grow with
+the number of items.
 """
 import logging
 import zoneinfo
@@ -36,7 +38,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from postmortems import claims, mail
-from postmortems.claims import SEND_ERRORS
 from postmortems.models import ActionItem, Membership, PostMortem, Profile, Reminder
 
 logger = logging.getLogger(__name__)
@@ -271,16 +272,22 @@ class SweepResult:
         }
 
 
+# The fields of a reminder's key, in the order of `DueReminder.key`.
+KEY_FIELDS = ("item_id", "recipient_id", "reason", "reason_date")
+
+
 def send_due_reminders(*, now=None):
-    """Claim and email everything pending: one email per person listing all their items."""
+    """Claim and email everything pending: one email per person listing all their items.
+
+    Claims are taken and recorded a batch of people at a time (`claims.send_in_batches`),
+    so the sweep's queries do not grow with the number of items.
+    """
     now = now or timezone.now()
     result = SweepResult()
-    for recipient, due in group_by_recipient(pending_reminders(now=now)):
-        # Claim one person's reminders just before their email, so a crash strands
-        # only that person's claims (retaken after the lease), not the whole sweep.
-        claimed = [(d, pk) for d in due if (pk := claim(d, now=now))]
-        if claimed:
-            _send_claimed(recipient, claimed, now, result)
+    pending = group_by_recipient(pending_reminders(now=now))
+    jobs = [((recipient, due), [d.key for d in due]) for recipient, due in pending]
+    for outcome in claims.send_in_batches(Reminder, KEY_FIELDS, jobs, now=now, lease=lease(), send=_send):
+        _report(outcome, result)
     return result
 
 
@@ -293,33 +300,32 @@ def group_by_recipient(due):
 
 def claim(due, *, now):
     """Take this reminder for the current sweep (see `claims`): its row id, or None if taken."""
-    item_id, recipient_id, reason, reason_date = due.key
-    key = {"item_id": item_id, "recipient_id": recipient_id, "reason": reason, "reason_date": reason_date}
-    return claims.claim(Reminder, key, now=now, lease=lease())
+    return claims.claim(Reminder, dict(zip(KEY_FIELDS, due.key)), now=now, lease=lease())
 
 
-def _send_claimed(recipient, claimed, now, result):
-    """Build and send one person's email; any failure fails only this email, to be retried."""
-    due = [d for d, _ in claimed]
-    ids = [pk for _, pk in claimed]
-    try:
-        reminder_email(recipient, due).send()
-    except Exception as error:
-        attempts = claims.record_failure(Reminder, ids, now=now, lease=lease(), error=error)
-        # A refused address or a network error is expected; anything else is a bug, with its traceback.
-        log = logger.warning if isinstance(error, SEND_ERRORS) else logger.exception
-        log(
-            "Reminder email to %s (user %s) failed (attempt %d); reminders %s will be retried in %s: %r",
-            recipient.email, recipient.pk, attempts, ids, claims.retry_delay(attempts), error,
-        )
-        result.emails_failed += 1
-        result.reminders_failed += len(ids)
-        result.errors.append(f"{recipient.email}: {error!r}")
+def _send(job, won):
+    """One person's email, listing the reminders of theirs this sweep claimed."""
+    recipient, due = job
+    reminder_email(recipient, [d for d in due if d.key in won]).send()
+
+
+def _report(outcome, result):
+    """Log one email's outcome and add it to the sweep's result."""
+    (recipient, _), ids = outcome.job, outcome.ids
+    if not outcome.failed:
+        logger.info("Sent %d reminder(s) to %s (user %s): %s", len(ids), recipient.email, recipient.pk, ids)
+        result.emails_sent += 1
+        result.reminders_sent += len(ids)
         return
-    claims.record_sent(Reminder, ids)
-    logger.info("Sent %d reminder(s) to %s (user %s): %s", len(ids), recipient.email, recipient.pk, ids)
-    result.emails_sent += 1
-    result.reminders_sent += len(ids)
+    error = outcome.error
+    claims.log_failure(
+        logger, error,
+        "Reminder email to %s (user %s) failed (attempt %d); reminders %s will be retried in %s: %r",
+        recipient.email, recipient.pk, outcome.attempts, ids, claims.retry_delay(outcome.attempts), error,
+    )
+    result.emails_failed += 1
+    result.reminders_failed += len(ids)
+    result.errors.append(f"{recipient.email}: {error!r}")
 
 
 # The email -----------------------------------------------------------------------

@@ -1,19 +1,21 @@
 # Shared by scripts/run and scripts/test: a virtualenv with pinned packages, and
 # the npm front-end libraries. Re-installs only when a requirements or lock file changes.
+# VENV names the virtualenv folder (default .venv); the production smoke test uses another one.
 set -euo pipefail
+VENV="${VENV:-.venv}"
 
 ensure_python_env() {
   local requirements="$1"
-  if [ ! -x .venv/bin/python ]; then
-    echo "==> Creating the virtualenv in .venv"
-    python3 -m venv .venv
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "==> Creating the virtualenv in $VENV"
+    python3 -m venv "$VENV"
   fi
-  local stamp=".venv/.installed-$(basename "$requirements")"
+  local stamp="$VENV/.installed-$(basename "$requirements")"
   local digest
   digest=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "==> Installing Python packages from $requirements"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     echo "$digest" > "$stamp"
   fi
 }

@@ -138,3 +138,23 @@ def test_extra_examples_change_what_the_model_learns():
     after = model.SentenceModel(training.fit(subset + taught, c_grid=(1.0,)))
     s = whole_sentence(sentence)
     assert after.score([s], [set()])[0][0] < before.score([s], [set()])[0][0]
+
+
+@pytest.mark.slow_training
+def test_train_command_with_a_feedback_file_writes_artefacts_elsewhere_and_reports(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text(json.dumps({"id": "fb-1", "text": "Priya tidied the dashboards on Friday afternoon.",
+                                    "label": "blameless", "category": "none", "hard": True, "kind": "technical",
+                                    "source": "feedback"}) + "\n")
+    shipped = model.ARTEFACT.read_bytes()
+    out = StringIO()
+    call_command("train_blame_model", "--feedback-file", str(feedback), "--output-dir", str(tmp_path / "out"),
+                 "--skip-action-items", stdout=out)
+    written = json.loads((tmp_path / "out" / model.ARTEFACT.name).read_text())
+    assert written["training"]["examples"] == json.loads(shipped)["training"]["examples"] + 1
+    assert "(1 from feedback)" in out.getvalue() and "test split, rules + model" in out.getvalue()
+    assert model.ARTEFACT.read_bytes() == shipped

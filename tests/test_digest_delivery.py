@@ -135,8 +135,9 @@ def test_a_worker_killed_mid_send_is_finished_by_another_exactly_once(
     killed_at = time.monotonic()
 
     assert smtp_server.messages == []
-    (stranded,) = Digest.objects.all()
-    assert stranded.sent_at is None
+    # The sweep claimed its batch of digests, then died sending the first: all are stranded, none sent.
+    stranded = list(Digest.objects.all())
+    assert stranded and all(digest.sent_at is None for digest in stranded)
 
     successor = start_worker("successor", DIGEST_CLAIM_LEASE_SECONDS=str(lease_seconds))
     time.sleep(max(0.0, killed_at + lease_seconds + 0.5 - time.monotonic()))  # the dead worker's lease runs out
@@ -145,5 +146,4 @@ def test_a_worker_killed_mid_send_is_finished_by_another_exactly_once(
     assert answer["worker"] == successor.hostname
     assert answer["emails_sent"] == len(recipients)
     assert_each_got_one_digest(smtp_server, recipients)
-    stranded.refresh_from_db()
-    assert stranded.sent_at is not None
+    assert not Digest.objects.filter(pk__in=[digest.pk for digest in stranded], sent_at__isnull=True).exists()

@@ -9,6 +9,7 @@ from celery.exceptions import Retry
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from postmortems import claims, digest, tasks
 from postmortems.models import Digest
@@ -133,6 +134,32 @@ def test_concurrent_sweeps_in_threads_send_each_digest_once(people, mailoutbox, 
     assert sum(result.emails_sent for result in results) == 3
     assert addresses(mailoutbox) == ["ada@example.test", "mo@example.test", "uma@example.test"]
     assert Digest.objects.filter(sent_at__isnull=False).count() == 3
+
+
+def add_overdue_items(people, count):
+    """`count` overdue items on their team's incident, dealt out to the people in turn."""
+    team = factories.make_team()
+    for person in people:
+        factories.add_member(team, person)
+    incident = factories.make_postmortem(team, title="Checkout outage")
+    for n in range(count):
+        factories.add_action_item_due_on(incident, WEEK - timedelta(days=1 + n % 7), owner=people[n % len(people)],
+                                         title=f"Item {n}")
+
+
+def test_the_sweep_takes_the_same_queries_for_5_or_50_open_items(people, mailoutbox, django_assert_max_num_queries):
+    add_overdue_items(people, 5)
+    with django_assert_max_num_queries(80) as few:  # building each digest is most of it
+        assert sweep().emails_sent == 3
+    Digest.objects.all().delete()
+    add_overdue_items(people, 45)
+
+    with CaptureQueriesContext(connection) as many:
+        assert sweep().emails_sent == 3
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    ada = next(message for message in mailoutbox[3:] if message.to == ["ada@example.test"])
+    assert "and 7 more" in ada.body  # 17 overdue items, 10 listed: the long list really was built
 
 
 def test_the_uniqueness_constraint_allows_one_row_per_person_and_week(people):

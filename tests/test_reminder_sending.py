@@ -1,5 +1,6 @@
 """The reminder sweep: claiming, emailing once, retrying failures; with the locmem mail backend."""
 import smtplib
+import time
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 from unittest import mock
 
@@ -7,6 +8,8 @@ import pytest
 from celery.exceptions import Retry
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from postmortems import claims, mail, reminders, tasks
@@ -375,6 +378,67 @@ def test_an_unexpected_error_fails_only_that_email_and_is_retried(org, incident,
     # Fixed by the next sweep after the backoff; nothing else is sent twice.
     assert sweep(NOW + timedelta(minutes=1)).emails_sent == 1
     assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.test", "mo@example.test", "vic@example.test"]
+
+
+# Queries and batches -----------------------------------------------------------------------
+
+def owners_with_items_due(org, incident, count, *, people=None):
+    """`count` items due, each in a different window of the schedule, spread over `people` owners on
+    Payments (one owner per item by default)."""
+    steps = [days(3), days(0), -days(7), -days(14)]  # before due, due today, overdue, escalated to lin
+    owners = []
+    for n in range(people or count):
+        owners.append(factories.make_user(f"owner{count}x{n}"))
+        factories.add_member(org.payments, owners[-1])
+    for n in range(count):
+        item_due(incident, owners[n % len(owners)], TODAY + steps[n % len(steps)], title=f"Item {n}")
+
+
+def test_the_sweep_takes_the_same_queries_for_5_or_50_due_items(org, incident, mailoutbox, django_assert_num_queries):
+    """Queries grow with the people mailed (each sent email is recorded at once), never with the items."""
+    owners_with_items_due(org, incident, 5, people=5)
+    with CaptureQueriesContext(connection) as few:
+        assert sweep().reminders_sent == 5 + 1
+    incident.action_items.all().delete()
+    owners_with_items_due(org, incident, 50, people=5)
+
+    with CaptureQueriesContext(connection) as many:
+        assert sweep().reminders_sent == 50 + 12
+
+    assert len(mailoutbox) == 2 * 6  # the same five owners and lin, each mailed once per sweep
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_sweep_of_several_batches_sends_each_email_once(org, incident, mailoutbox, monkeypatch):
+    monkeypatch.setattr(claims, "BATCH_SIZE", 2)
+    owners_with_items_due(org, incident, 5)
+
+    assert sweep().as_dict() == {"emails_sent": 6, "reminders_sent": 6, "emails_failed": 0, "reminders_failed": 0}
+    assert sweep().emails_sent == 0
+    assert len(mailoutbox) == 6
+    # Each batch is claimed at its own moment of the sweep, so later batches get a whole lease.
+    assert all(claimed_at >= NOW for claimed_at in Reminder.objects.values_list("claimed_at", flat=True))
+
+
+class SlowBackend(LocmemBackend):
+    """A mail server that takes 0.6 s an email."""
+
+    def send_messages(self, messages):
+        time.sleep(0.6)
+        return super().send_messages(messages)
+
+
+def test_a_batch_stops_sending_once_half_its_lease_has_gone(org, incident, mailoutbox, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminder_sending.SlowBackend"
+    settings.REMINDER_CLAIM_LEASE_SECONDS = 1
+    item_due(incident, org.people.member, TODAY, title="Mo's")
+    item_due(incident, org.people.author, TODAY, title="Ada's")
+
+    assert sweep().emails_sent == 1  # the second email would start after the claims' half-life
+    assert Reminder.objects.filter(sent_at__isnull=True).count() == 1
+
+    assert sweep(NOW + timedelta(seconds=2)).emails_sent == 1  # its claim lapsed; a later sweep sends it
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.test", "mo@example.test"]
 
 
 # Escalation emails --------------------------------------------------------------------

@@ -8,7 +8,6 @@ being short, and a vague one without a trigger word is.
 """
 import json
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,11 +197,6 @@ def _item_text(item):
     return f"{title}. {description}" if title and description else title
 
 
-_default = None
-_loaded = False
-_lock = threading.Lock()
-
-
 def load(path=ARTEFACT):
     path = Path(path)
     if not path.exists():
@@ -210,21 +204,13 @@ def load(path=ARTEFACT):
     return ActionItemModel(json.loads(path.read_text(encoding="utf-8")))
 
 
+_shipped = embeddings.OncePerProcess(lambda: load())
+
+
 def default_model():
-    global _default, _loaded
-    if not _loaded:
-        with _lock:
-            if not _loaded:
-                try:
-                    embeddings.embeddings()
-                    _default = load()
-                except embeddings.EmbeddingsMissing:
-                    _default = None
-                _loaded = True
-    return _default
+    """The shipped action-item model, loaded once per process; None when it cannot be."""
+    return _shipped.get()
 
 
 def reset_default_model():
-    global _default, _loaded
-    with _lock:
-        _default, _loaded = None, False
+    _shipped.reset()

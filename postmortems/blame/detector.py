@@ -132,8 +132,11 @@ def remember(memo, key, value):
 
 
 def clear_memos(model=None):
-    """Forget remembered sentences (the benchmark's cold runs; tests that swap rules)."""
+    """Forget remembered sentences (the benchmark's first readings; tests that swap rules)."""
+    from . import features
+
     _RULE_MEMO.clear()
+    features.forget_sentences()
     if model is not None:
         model.memo.clear()
 

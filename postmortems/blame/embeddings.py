@@ -79,3 +79,31 @@ def embeddings():
             if _loaded is None:
                 _loaded = StaticEmbeddings(package_root())
     return _loaded
+
+
+class OncePerProcess:
+    """A model built from a shipped artefact on first use, then kept; None when the artefact or the
+    embeddings package is missing (the rules then work alone)."""
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.value = None
+        self.loaded = False
+        self.lock = threading.Lock()
+
+    def get(self):
+        if not self.loaded:
+            with self.lock:
+                if not self.loaded:
+                    try:
+                        embeddings()
+                        self.value = self.loader()
+                    except EmbeddingsMissing:
+                        self.value = None
+                    self.loaded = True
+        return self.value
+
+    def reset(self):
+        """Forget the model, so the next use reads the artefact again (after retraining)."""
+        with self.lock:
+            self.value, self.loaded = None, False

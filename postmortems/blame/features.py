@@ -101,11 +101,25 @@ def refers_to_someone(sentence):
 
 
 def _person_positions(sentence):
-    first = next((i for i, token in enumerate(sentence.tokens) if token.text[0].isalpha()), 0)
-    return [
-        index for index, token in enumerate(sentence.tokens)
-        if token.text[0].isalpha() and _is_person_word(token.text, token.previous, index == first)
-    ]
+    """Token indexes that name a person; remembered by wording (the detector's gate asks first)."""
+    found = _PERSON_POSITIONS.get(sentence.text)
+    if found is None:
+        first = next((i for i, token in enumerate(sentence.tokens) if token.text[0].isalpha()), 0)
+        found = tuple(
+            index for index, token in enumerate(sentence.tokens)
+            if token.text[0].isalpha() and _is_person_word(token.text, token.previous, index == first)
+        )
+        if len(_PERSON_POSITIONS) > 50_000:
+            _PERSON_POSITIONS.clear()
+        _PERSON_POSITIONS[sentence.text] = found
+    return found
+
+
+_PERSON_POSITIONS = {}
+
+
+def forget_sentences():
+    _PERSON_POSITIONS.clear()
 
 
 def _is_person_word(text, previous, is_first):

@@ -11,7 +11,6 @@ It reads a small JSON artefact of coefficients (trained/sentence_model.json, reb
 give spans, reasons and rewrites; the model decides whether a sentence reads as blame.
 """
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -100,31 +99,17 @@ def load(path=ARTEFACT):
     return SentenceModel(json.loads(path.read_text(encoding="utf-8")))
 
 
-_default = None
-_default_loaded = False
-_lock = threading.Lock()
+_shipped = embeddings.OncePerProcess(lambda: load())
 
 
 def default_model():
     """The shipped model, loaded once per process; None when the artefact or wordllama is missing."""
-    global _default, _default_loaded
-    if not _default_loaded:
-        with _lock:
-            if not _default_loaded:
-                try:
-                    embeddings.embeddings()
-                    _default = load()
-                except embeddings.EmbeddingsMissing:
-                    _default = None
-                _default_loaded = True
-    return _default
+    return _shipped.get()
 
 
 def reset_default_model():
     """Forget the cached model, so the next analysis reads the artefact again (after retraining)."""
-    global _default, _default_loaded
-    with _lock:
-        _default, _default_loaded = None, False
+    _shipped.reset()
 
 
 __all__ = ["ARTEFACT", "CATEGORIES", "SentenceModel", "default_model", "load", "reset_default_model", "vectors"]

@@ -1,0 +1,182 @@
+"""Benchmark: the reminder sweep at N open action items. Prints figures, asserts nothing.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/debrief_bench .venv/bin/python benchmarks/sweeps.py [--items N]
+
+Works in a database of its own (the DATABASE_URL's name + "_sweeps_bench",
+created, migrated and dropped again, like a test database), so it never touches
+the data behind DATABASE_URL. Fills it with N open items (default 100,000), ten
+to a post-mortem and about twenty to a person, due across the whole schedule:
+not yet due, reminded before the due date, due today, overdue, escalated to the
+team's leads. Some people live in other time zones and some have paused
+reminders. Then it runs, at one fixed moment:
+
+    dry run      the selection alone (what `send_reminders --dry-run` does)
+    dry claim    the selection and the claim of all of it, rolled back
+    sweep        the real sweep: claim, email (locmem backend), record
+    again        a second sweep, with nothing left to send
+
+and prints for each the queries, the time they spent in the database and the
+wall time.
+"""
+import argparse
+import logging
+import os
+import sys
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+ITEMS_PER_POSTMORTEM = 10
+ITEMS_PER_PERSON = 20
+TEAMS = 50
+ZONES = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Auckland"]
+# Days from today to the due date, cycled over the items: every step of the schedule.
+DUE_IN = [5, 4, 3, 2, 1, 0, -1, -3, -7, -10, -14, -15, -21, -28, -35]
+
+
+class Meter:
+    """Counts the queries run inside it and the time they took, however many there are."""
+
+    def __init__(self):
+        self.queries = 0
+        self.database = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.database += time.perf_counter() - start
+            self.queries += 1
+
+
+@contextmanager
+def measured(label, note=""):
+    meter = Meter()
+    start = time.perf_counter()
+    with connection.execute_wrapper(meter):
+        yield
+    wall = time.perf_counter() - start
+    print(f"{label:<11} {meter.queries:>8,} {meter.database:>10.2f} s {wall:>9.2f} s   {note()}")
+
+
+def fill(items, today):
+    """N open items on N/10 post-mortems of 50 teams, owned by N/20 people who may all read them."""
+    from django.contrib.auth import get_user_model
+
+    from postmortems.models import ActionItem, Membership, PostMortem, Profile, Team
+
+    User = get_user_model()
+    people = max(1, items // ITEMS_PER_PERSON)
+    teams = Team.objects.bulk_create([Team(name=f"Bench team {n}", slug=f"bench-{n}") for n in range(TEAMS)])
+    owners = User.objects.bulk_create(
+        [User(username=f"owner{n}", email=f"owner{n}@example.test", password="!") for n in range(people)],
+        batch_size=5000,
+    )
+    leads = User.objects.bulk_create(
+        [User(username=f"lead{n}", email=f"lead{n}@example.test", password="!") for n in range(2 * TEAMS)]
+    )
+    Membership.objects.bulk_create(
+        [Membership(team=teams[n % TEAMS], user=owner, role="member") for n, owner in enumerate(owners)]
+        + [Membership(team=teams[n % TEAMS], user=lead, role="lead") for n, lead in enumerate(leads)],
+        batch_size=5000,
+    )
+    # Every third person in another time zone, every 25th with reminders paused; the rest have no profile.
+    Profile.objects.bulk_create(
+        [Profile(user=owner, timezone=ZONES[n % len(ZONES)], reminders_paused=n % 25 == 0)
+         for n, owner in enumerate(owners) if n % 3 == 0 or n % 25 == 0],
+        batch_size=5000,
+    )
+    postmortems = PostMortem.objects.bulk_create(
+        [PostMortem(team=teams[n % TEAMS], kind="technical", status=["draft", "published"][n % 2],
+                    title=f"Bench incident {n}", summary="Connection pool exhausted under load.")
+         for n in range(max(1, items // ITEMS_PER_POSTMORTEM))],
+        batch_size=5000,
+    )
+    # Owner n is on team n % 50, and post-mortem n too: an item's owner may read its post-mortem.
+    by_team = {}
+    for n, owner in enumerate(owners):
+        by_team.setdefault(n % TEAMS, []).append(owner)
+    ActionItem.objects.bulk_create([_item(n, postmortems, by_team, today) for n in range(items)], batch_size=5000)
+
+
+def _item(n, postmortems, by_team, today):
+    from postmortems.models import ActionItem
+
+    index = n // ITEMS_PER_POSTMORTEM % len(postmortems)
+    team_owners = by_team.get(index % TEAMS) or [None]  # with few people, some teams' items have no owner
+    return ActionItem(
+        postmortem=postmortems[index], owner=team_owners[n % len(team_owners)], title=f"Bench item {n}",
+        status="open", due_date=today + timedelta(days=DUE_IN[n % len(DUE_IN)]),
+    )
+
+
+def run(items):
+    from postmortems import claims, reminders
+    from postmortems.models import Reminder
+
+    now = timezone.now()
+    start = time.perf_counter()
+    fill(items, now.date())
+    print(f"Filled {items:,} open items in {time.perf_counter() - start:.1f} s.\n")
+    print(f"{'':<11} {'queries':>8} {'database':>12} {'wall':>11}")
+
+    found = []
+
+    def due_to_whom():
+        return f"{len(found):,} reminders due to {len({d.recipient.pk for d in found}):,} people"
+
+    with measured("dry run", due_to_whom):
+        found = reminders.pending_reminders(now=now)
+
+    won = {}
+    with measured("dry claim", lambda: f"{len(won):,} claimed, then rolled back"):
+        with transaction.atomic():
+            pending = reminders.pending_reminders(now=now)
+            won = claims.claim_many(Reminder, reminders.KEY_FIELDS, [d.key for d in pending],
+                                    now=now, lease=reminders.lease())
+            transaction.set_rollback(True)
+
+    result = reminders.SweepResult()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        with measured("sweep", lambda: f"{result.emails_sent:,} emails with {result.reminders_sent:,} reminders, "
+                                       f"{result.emails_failed} failed"):
+            result = reminders.send_due_reminders(now=now)
+        again = reminders.SweepResult()
+        with measured("again", lambda: f"{again.emails_sent:,} emails"):
+            again = reminders.send_due_reminders(now=now)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="open action items to create (100,000)")
+    args = parser.parse_args()
+    logging.getLogger("postmortems").setLevel(logging.WARNING)  # a line per email would bury the figures
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: the sweep's claims are measured there.")
+    database = settings.DATABASES["default"]
+    database.setdefault("TEST", {})["NAME"] = f"{database['NAME']}_sweeps_bench"
+    print(f"Database {database['TEST']['NAME']} (created now, dropped at the end).")
+    original = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        run(args.items)
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
