@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import formats
 
 from postmortems import permissions
@@ -52,7 +53,8 @@ def can_change(user, item):
 def with_change_permission(queryset, user):
     """Annotate `may_change` per row in the same query (the rule of `can_change`)."""
     editable = PostMortem.objects.editable_by(user).filter(pk=OuterRef("postmortem_id"))
-    return queryset.annotate(may_edit_postmortem=Exists(editable)).annotate(
+    # One EXISTS in the select list (an alias, not a second annotation that would repeat it).
+    return queryset.alias(may_edit_postmortem=Exists(editable)).annotate(
         may_change=Q(may_edit_postmortem=True) | Q(owner_id=user.pk)
     )
 
@@ -61,12 +63,29 @@ def with_change_permission(queryset, user):
 
 def team_items(user):
     """What a person's dashboard covers: items of their teams' post-mortems they may see."""
-    return ActionItem.objects.visible_to(user).filter(postmortem__team_id__in=list(permissions.team_roles(user)))
+    # Narrow the visible post-mortems by team inside the subquery: the planner then reads only the
+    # teams' rows through the team index, instead of checking every post-mortem and joining back.
+    teams = list(permissions.team_roles(user))
+    visible = PostMortem.objects.visible_to(user).filter(team_id__in=teams)
+    return ActionItem.objects.filter(postmortem__in=visible.values("pk"))
 
 
 def owned_items(user):
     """A person's own items, still limited to post-mortems they may see."""
     return ActionItem.objects.visible_to(user).filter(owner=user)
+
+
+def open_item_count():
+    """Per post-mortem: its items not done or dropped, as a subquery to annotate a list with.
+
+    A subquery rather than `Count` over a join: the list's paginator can then count the
+    post-mortems alone, and the database counts items only for the rows of the page.
+    """
+    items = (
+        ActionItem.objects.filter(postmortem=OuterRef("pk")).exclude(status__in=ActionItem.CLOSED_STATUSES)
+        .order_by().values("postmortem").annotate(count=Count("pk")).values("count")
+    )
+    return Coalesce(Subquery(items), 0)
 
 
 def filter_items(queryset, filters):

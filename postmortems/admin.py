@@ -1,6 +1,7 @@
 """Admin for every model. Only superusers may use the admin (see config/admin.py)."""
 from django.contrib import admin
 
+from postmortems import search
 from postmortems.models import (
     ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Digest, Membership, PostMortem, Profile,
     Reminder, Revision, Team, Theme, TimelineEvent,
@@ -68,6 +69,11 @@ class PostMortemAdmin(admin.ModelAdmin):
     readonly_fields = ["version", "created_at", "updated_at"]
     inlines = [TimelineEventInline, ContributingFactorInline, ActionItemInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The admin writes the texts and action items directly: bring the search vector in step.
+        search.update_search_vector([form.instance.pk])
+
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(admin.ModelAdmin):
@@ -89,6 +95,20 @@ class ActionItemAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["owner", "postmortem"]
     readonly_fields = ["closed_at"]
+
+    # An item's title is part of its post-mortem's search vector.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search.update_search_vector([obj.postmortem_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        search.update_search_vector([obj.postmortem_id])
+
+    def delete_queryset(self, request, queryset):
+        postmortem_ids = set(queryset.values_list("postmortem_id", flat=True))
+        super().delete_queryset(request, queryset)
+        search.update_search_vector(postmortem_ids)
 
 
 @admin.register(Revision)

@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Q
 from django.utils import timezone
 
+from postmortems import search
 from postmortems.blame import analyze
 from postmortems.models import (
     ActionItem, BlameAcknowledgement, ContributingFactor, Membership, PostMortem, Profile, Revision, Team, Theme,
@@ -1180,6 +1181,7 @@ def seed(seed=DEFAULT_SEED, now=None):
         postmortem = plan["postmortem"]
         postmortem.updated_at = postmortem.published_at or postmortem.created_at + timedelta(days=postmortem.version - 1)
     PostMortem.objects.bulk_update([plan["postmortem"] for plan in plans], ["updated_at"])
+    search.update_search_vector(plan["postmortem"].pk for plan in plans)
 
     return {
         "counts": {

@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
-from postmortems import guides
+from postmortems import guides, search
 from postmortems.models import (
     ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Membership, PostMortem, Profile,
     Revision, Team, Theme, TimelineEvent,
@@ -164,7 +164,8 @@ def _postmortem_row(postmortem, usernames, *, with_feedback):
     def children(related):
         return [_row(child, usernames, skip=("postmortem",)) for child in related.all()]
 
-    row = _row(postmortem, usernames)
+    # The search vector is derived from the texts: the importing database computes its own.
+    row = _row(postmortem, usernames, skip=("search_vector",))
     # Related rows go under keys that no field of PostMortem has: "factors", not the contributing_factors section.
     row["authors"] = sorted(user.username for user in postmortem.authors.all())
     row["viewers"] = sorted(user.username for user in postmortem.viewers.all())
@@ -386,6 +387,7 @@ def _import_postmortems(rows, users, themes):
     feedback_model, _ = _blamefeedback_models()
     if feedback_model is not None:
         children(feedback_model, "blame_feedback")
+    search.update_search_vector([postmortem.pk for postmortem, _ in pairs])
 
 
 def _snapshot_with_theme_ids(snapshot, themes):

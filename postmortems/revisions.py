@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from postmortems import actions
+from postmortems import actions, search
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
 
 # Fields a restore puts back; status and sharing stay as they are now.
@@ -104,6 +104,7 @@ def save_postmortem(*, form, formsets, author, expected_version, new_status=None
                 _save_action_items(formset, postmortem, author=author, is_new=is_new)
             else:
                 formset.save()
+        search.update_search_vector([postmortem.pk])
         revision = record_revision(postmortem, author=author, note=note)
     return SaveResult(postmortem, revision)
 
@@ -211,4 +212,5 @@ def restore_revision(revision, *, author, expected_version):
             ContributingFactor(postmortem=postmortem, theme_id=factor["theme_id"], description=factor["description"])
             for factor in data.get("factors", []) if factor["theme_id"] in existing_themes
         )
+        search.update_search_vector([postmortem.pk])
         return record_revision(postmortem, author=author, note=f"Restored version {revision.version}")

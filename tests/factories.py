@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from postmortems import search
 from postmortems.models import ActionItem, ContributingFactor, Membership, PostMortem, Team, Theme, TimelineEvent
 from postmortems.revisions import record_revision
 
@@ -47,6 +48,7 @@ def make_postmortem(team, *, authors=(), viewers=(), kind="technical", status="d
     postmortem.authors.set(authors)
     postmortem.viewers.set(viewers)
     record_revision(postmortem, author=authors[0] if authors else None, note="Created")
+    search.update_search_vector([postmortem.pk])
     return postmortem
 
 
@@ -63,7 +65,9 @@ def add_factor(postmortem, theme=None, description="Pool sized for last year's l
 
 def add_action_item(postmortem, *, owner=None, title="Alert on pool saturation", due_in_days=7, **fields):
     due = timezone.localdate() + timedelta(days=due_in_days) if due_in_days is not None else None
-    return ActionItem.objects.create(postmortem=postmortem, owner=owner, title=title, due_date=due, **fields)
+    item = ActionItem.objects.create(postmortem=postmortem, owner=owner, title=title, due_date=due, **fields)
+    search.update_search_vector([postmortem.pk])
+    return item
 
 
 # Added for the foundation test suite -------------------------------------------

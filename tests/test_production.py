@@ -166,8 +166,10 @@ def test_logging_config_follows_log_format():
 # The start command and the deployment files ------------------------------------------------
 
 def serve(tmp_path, **env):
+    # As an operator's shell would have it: none of the test run's own Django settings (the browser
+    # tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses).
     environment = {key: value for key, value in os.environ.items()
-                   if key not in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL")}
+                   if key not in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL") and not key.startswith("DJANGO_")}
     environment.update(env)
     return subprocess.run(["scripts/serve"], cwd=BASE_DIR, env=environment, capture_output=True, text=True,
                           timeout=300)

@@ -1,5 +1,7 @@
 """The post-mortem document, its timeline, contributing factors, themes and revisions."""
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -96,6 +98,9 @@ class PostMortem(models.Model):
     # so the trends dashboard can chart the culture signal without re-analysing text.
     blame_counts = models.JSONField(default=dict, blank=True)
     word_count = models.PositiveIntegerField(default=0)
+    # Weighted full-text vector of the title, sections and action-item titles, written by
+    # search.update_search_vector (PostgreSQL only; stays empty on SQLite, which searches plainly).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostMortemQuerySet.as_manager()
 
@@ -103,7 +108,9 @@ class PostMortem(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "kind"]),
-            models.Index(fields=["-created_at"]),
+            # The list's order (newest first, id breaking ties): a page is read off the index, no sort.
+            models.Index(fields=["-created_at", "-id"], name="postmortem_newest_first"),
+            GinIndex(fields=["search_vector"], name="postmortem_search_vector"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="severity_in_range"),

@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import action_quality, actions, permissions, publishing, trends
+from postmortems import action_quality, actions, permissions, publishing, search, trends
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
     SECTION_MAX_LENGTH, section_too_long,
@@ -31,7 +31,7 @@ EDITOR_ACTIONS = {
 
 
 def filter_postmortems(queryset, filters):
-    """Apply the list page's cleaned filters to a queryset."""
+    """Apply the list page's cleaned filters to a queryset (all but the search, `q`: see search.py)."""
     if isinstance(filters.get("team"), Team):
         queryset = queryset.filter(team=filters["team"])
     elif filters.get("team"):
@@ -46,11 +46,6 @@ def filter_postmortems(queryset, filters):
         )
     if filters.get("from") or filters.get("to"):
         queryset = trends.incidents_between(queryset, filters.get("from"), filters.get("to"))
-    for term in (filters.get("q") or "").split():
-        queryset = queryset.filter(
-            Q(title__icontains=term) | Q(summary__icontains=term) | Q(impact__icontains=term)
-            | Q(contributing_factors__icontains=term) | Q(lessons__icontains=term)
-        )
     return queryset
 
 
@@ -60,12 +55,16 @@ def postmortem_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     postmortems = filter_postmortems(PostMortem.objects.visible_to(request.user), filters)
     postmortems = postmortems.select_related("team").prefetch_related("authors").annotate(
-        open_actions=Count("action_items", filter=~Q(action_items__status__in=ActionItem.CLOSED_STATUSES))
+        open_actions=actions.open_item_count()
     ).order_by("-created_at", "-id")
+    query = search.parse(filters.get("q"))
+    postmortems = search.apply(postmortems, query)
     page = Paginator(postmortems, PAGE_SIZE).get_page(request.GET.get("page"))
+    search.add_snippets(page.object_list, query)
     return render(request, "postmortems/postmortem_list.html", {
         "form": form,
         "page": page,
+        "search_note": query.note,
         "filtered": any(filters.values()) if filters else False,
         "can_create": bool(permissions.team_roles(request.user)),
     })
