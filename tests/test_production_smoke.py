@@ -20,8 +20,8 @@ from pathlib import Path
 import dj_database_url
 import pytest
 
-from tests.integration.fixtures import TEST_REDIS_URL, flushed_redis  # noqa: F401
-from tests.integration.smtp import SMTPServer, free_port
+from tests.integration.fixtures import TEST_REDIS_URL, flushed_redis, smtp_server  # noqa: F401 (fixture)
+from tests.integration.smtp import free_port
 from tests.integration.worker import client_app
 
 pytestmark = pytest.mark.integration
@@ -75,21 +75,14 @@ def smoke_redis():
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def production_env(smoke_database, smoke_redis, smtp):
+def production_env(smoke_database, smoke_redis, smtp_server):
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("CELERY_", "EMAIL_", "DJANGO_", "PYTEST", "TEST_", "SECURE_", "VIRTUAL_ENV"))}
     env.update(
         VENV=VENV, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="debrief.example.com",
         DATABASE_URL=smoke_database, REDIS_URL=smoke_redis, SITE_URL="https://debrief.example.com",
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(smtp.port), EMAIL_USE_TLS="false", DEFAULT_FROM_EMAIL="Debrief <debrief@example.test>",
+        EMAIL_PORT=str(smtp_server.port), EMAIL_USE_TLS="false", DEFAULT_FROM_EMAIL="Debrief <debrief@example.test>",
         BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="1", LOG_FORMAT="json",
     )
     return env
@@ -153,7 +146,7 @@ def get_json(url, timeout=60, processes=None):
 
 
 def test_requirements_alone_serve_the_web_and_deliver_a_reminder_through_worker_and_beat(production_env, processes,
-                                                                                        smtp):
+                                                                                        smtp_server):
     env = production_env
     # The separate virtualenv from requirements.txt only, built by the same setup as scripts/serve.
     run(["bash", "-c", "source scripts/setup.sh && ensure_python_env requirements.txt && ensure_node_modules"], env)
@@ -182,7 +175,7 @@ def test_requirements_alone_serve_the_web_and_deliver_a_reminder_through_worker_
             assert processes.alive("worker"), processes.log("worker")
             assert time.monotonic() < deadline, f"worker not ready:\n{processes.log('worker')}"
         app.send_task("postmortems.send_reminders")
-        (message,) = smtp.wait_for(1, timeout=60)
+        (message,) = smtp_server.wait_for(1, timeout=60)
     finally:
         app.close()
     assert [address.addr_spec for address in message["To"].addresses] == ["ines@example.test"]

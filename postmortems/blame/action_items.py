@@ -129,8 +129,7 @@ class ActionItemModel:
             raise ValueError("The action-item model artefact does not match this code: run train_blame_model.")
         self.mean = np.array(artefact["mean"])
         self.scale = np.array(artefact["scale"]) / float(artefact["dense_weight"])
-        self.idf = {term: pair[0] for term, pair in artefact["lexical"].items()}
-        self.lexical_coef = {term: pair[1] for term, pair in artefact["lexical"].items()}
+        self.lexical_table = {term: (pair[0], pair[1]) for term, pair in artefact["lexical"].items()}
         self.coef = np.array(artefact["weak"]["coef"])
         self.intercept = float(artefact["weak"]["intercept"])
         self.threshold = float(artefact["threshold"])
@@ -142,7 +141,7 @@ class ActionItemModel:
     def score(self, matrix, texts):
         scaled = (matrix - self.mean) / self.scale
         lexical_scores = np.array([
-            sum(weight * self.lexical_coef[term] for term, weight in lexical.weights(text, self.idf).items())
+            lexical.dot(text, self.lexical_table)
             for text in texts
         ])
         probabilities = 1.0 / (1.0 + np.exp(-(scaled @ self.coef + lexical_scores + self.intercept)))

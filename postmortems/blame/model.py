@@ -37,8 +37,6 @@ class SentenceModel:
         # The dense block's weight is folded into scale, the lexical block's into its coefficients.
         self.mean = np.array(artefact["mean"], dtype=np.float64)
         self.scale = np.array(artefact["scale"], dtype=np.float64) / float(artefact["dense_weight"])
-        self.idf = {term: pair[0] for term, pair in artefact["lexical"].items()}
-        self.lexical_coef = {term: pair[1] for term, pair in artefact["lexical"].items()}
         self.coef = np.array(artefact["blame"]["coef"], dtype=np.float64)
         self.intercept = float(artefact["blame"]["intercept"])
         self.threshold = float(artefact["threshold"])
