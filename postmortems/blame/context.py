@@ -1,12 +1,14 @@
 """Checks on the words around a trigger: negation, generic claims, talk about blame itself."""
 import re
 
+from .caseless import Caseless
+
 _NEGATORS = frozenset("not n't no never nor without hardly nobody nothing none neither isn't wasn't aren't weren't don't doesn't didn't cannot can't".split())
 
 # Sentences that discuss blame instead of assigning it: "a good review does not
 # blame the operator", "human error is never a root cause", "the misleading
 # light of hindsight".
-_ABOUT_BLAME = re.compile(
+_ABOUT_BLAME = Caseless(
     r"\b(?:blameless\w*|blame-free|blame culture|just culture|hindsight bias|outcome bias"
     r"|light of hindsight|benefit of hindsight|the new view|the old view|reprimand\w*|punish\w*)\b"
     r"|\b(?:not|never|rarely|seldom|n't|nobody's|no one's|no-one's|without|nobody|no one|no-one|none of us)\b[^.;]{0,30}\b(?:blam\w*|fault|culprit|scapegoat\w*)\b"
@@ -16,17 +18,15 @@ _ABOUT_BLAME = re.compile(
     # "it would be tempting to call this a rookie mistake; the better question is...".
     r"|\b(?:easy|tempting|natural|convenient|unfair|wrong|lazy)\s+(?:for\s+\w+\s+)?to\s+(?:say|call|label|conclude|blame|write\s+(?:this|it)\s+off|dismiss|frame|judge|put\s+(?:this|it)\s+down|point\s+(?:at|to))\b"
     r"|\b(?:the|a)\s+(?:more\s+)?(?:useful|better|real|right|wrong|interesting|harder)\s+question\b",
-    re.IGNORECASE,
 )
 # An action that followed the documented procedure: the procedure, not the person, is the story.
-_FOLLOWED_PROCEDURE = re.compile(
+_FOLLOWED_PROCEDURE = Caseless(
     r"\b(?:exactly|precisely|just)\s+(?:as\s+|what\s+)?(?:the\s+)?(?:\w+\s+){0,4}?(?:in|from|on)\s+(?:the|our)\s+(?:[\w-]+\s+)?"
     r"(?:guide|runbook|playbook|checklist|procedure|instructions|docs|documentation|wiki|handbook|manual)\b"
     r"|\b(?:as|exactly as|precisely as)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:documented|instructed|described|written|prescribed|specified|trained)\b"
     r"|\b(?:following|per|according to|as per|in line with|(?<!had )(?<!have )(?<!not )followed)\s+(?:the\s+|our\s+)?(?:[\w-]+\s+)?"
     r"(?:guide|runbook|playbook|checklist|procedure|instructions|docs|documentation|handbook|manual|process)\b"
     r"|\b(?:normal|standard|usual|common|accepted|routine)\s+(?:practice|procedure)\b|(?<!,\s)\bas\s+usual\b(?!,)",
-    re.IGNORECASE,
 )
 # A judgement someone feared or reported about themselves, not the writer's own:
 # "felt they would be seen as careless", "afraid of looking lazy".
@@ -39,22 +39,34 @@ _PERCEIVED = re.compile(
 
 def followed_procedure(text):
     """True when the sentence says the action followed a documented procedure."""
-    return bool(_FOLLOWED_PROCEDURE.search(text))
+    return _FOLLOWED_PROCEDURE.found_in(text)
 
 
 def is_perceived_judgement(sentence, position):
     """True when the judgement at position is what someone feared being seen as."""
     return bool(_PERCEIVED.search(sentence.text[max(0, position - 40):position]))
 # Universal, present-tense claims about people in general are not about this incident.
-_GENERIC_PEOPLE = re.compile(
+_GENERIC_PEOPLE = Caseless(
     r"\b(?:everyone|everybody|anyone|anybody|humans|people|we all|all of us)\s+(?:\w+\s+)?(?:makes?|will|can|do|does|are|is|gets?)\b",
-    re.IGNORECASE,
 )
 
 
 def is_about_blame(text):
     """True for sentences that talk about blame or hindsight rather than assign it."""
-    return bool(_ABOUT_BLAME.search(text))
+    found = _ABOUT_BLAME_MEMO.get(text)
+    if found is None:
+        if len(_ABOUT_BLAME_MEMO) > 50_000:
+            _ABOUT_BLAME_MEMO.clear()  # bounded: odd input must not grow it without limit
+        found = _ABOUT_BLAME_MEMO[text] = _ABOUT_BLAME.found_in(text)
+    return found
+
+
+# Many rules (and the model's gate) ask this of the same sentence.
+_ABOUT_BLAME_MEMO = {}
+
+
+def forget_sentences():
+    _ABOUT_BLAME_MEMO.clear()
 
 
 def is_negated(sentence, position, window=3):
@@ -65,7 +77,7 @@ def is_negated(sentence, position, window=3):
 
 def is_generic_claim(text):
     """A claim about people in general ("everyone makes mistakes"), not about this incident."""
-    return bool(_GENERIC_PEOPLE.search(text))
+    return _GENERIC_PEOPLE.found_in(text)
 
 
 def clause_around(sentence, start, end):

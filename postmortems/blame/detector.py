@@ -133,9 +133,10 @@ def remember(memo, key, value):
 
 def clear_memos(model=None):
     """Forget remembered sentences (the benchmark's first readings; tests that swap rules)."""
-    from . import features
+    from . import context, features
 
     _RULE_MEMO.clear()
+    context.forget_sentences()
     features.forget_sentences()
     if model is not None:
         model.memo.clear()

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from . import subjects
+from .caseless import Caseless
 from .sentences import make_token
 from .findings import CATEGORIES
 
@@ -16,9 +17,8 @@ _FIRST_SINGULAR = frozenset("i me my mine myself i'm i've i'd".split())
 _MINIMISERS = frozenset("just simply merely only trivial trivially easy easily quick quickly basic obvious".split())
 _ABSOLUTES = frozenset("always never constantly everytime forever nobody everyone".split())
 _NEGATORS = frozenset("not no never nobody nothing none n't without".split())
-_MODAL_PERFECT = re.compile(
-    r"\b(?:should|could|would|might|must|ought to)(?:n't|\s+not)?\s+(?:\w+\s+)?(?:have|'ve)\s+\w+", re.IGNORECASE)
-_IF_HAD = re.compile(r"\b(?:if|had)\b[^.;]*\b(?:had|'d)\b|\bhad\s+\w+\s+(?:only\s+)?\w+ed\b", re.IGNORECASE)
+_MODAL_PERFECT = Caseless(r"\b(?:should|could|would|might|must|ought to)(?:n't|\s+not)?\s+(?:\w+\s+)?(?:have|'ve)\s+\w+")
+_IF_HAD = Caseless(r"\b(?:if|had)\b[^.;]*\b(?:had|'d)\b|\bhad\s+\w+\s+(?:only\s+)?\w+ed\b")
 _QUOTED = re.compile(r"[\"“”`]|(?<!\w)'(?=\w)")
 # Fixed-width alternatives only: "\w+[_/]\w+" backtracked over every long word.
 _LOG_LIKE = re.compile(r"\b[A-Z]{4,}\b|[A-Za-z0-9][_/][A-Za-z0-9]|\w\(\)|=>|::")
@@ -79,8 +79,8 @@ def sentence_features(sentence, rule_categories):
         min(len(person_positions), 3) / 3,
         float(not vocabulary.isdisjoint(_SECOND_PERSON)),
         float(not vocabulary.isdisjoint(_FIRST_SINGULAR)),
-        float(bool(_MODAL_PERFECT.search(text))),
-        float(bool(_IF_HAD.search(text))),
+        float(_MODAL_PERFECT.found_in(text, sentence.lower_text)),
+        float(_IF_HAD.found_in(text, sentence.lower_text)),
         min(sum(negative) / 6, 1.0),
         min(positive_total / 6, 1.0),
         _negative_near_person(tokens, person_positions) if negative else 0.0,

@@ -3,6 +3,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .caseless import lowers_safely
+
 # A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace, or at
 # a blank line, or where a new Markdown block (heading, list item, table row) begins.
 _BOUNDARY = re.compile(
@@ -17,6 +19,7 @@ _BOUNDARY = re.compile(
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|approx|No|St|Inc|Ltd)\.$", re.IGNORECASE)
 # "a.m." and "p.m." end a sentence only when a capital letter follows.
 _TIME_ABBREVIATION = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
+_LONGEST_ABBREVIATION = len("approx.") + 1
 _WORD_PART = re.compile(r"[a-z]{3,}")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’\-][A-Za-z0-9]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
 
@@ -50,6 +53,10 @@ class Sentence:
     start: int
     tokens: tuple
     word_prefixes: frozenset = frozenset()
+    # The lower-cased text when the rules may scan it with case-sensitive copies of their patterns
+    # (cheaper than case-insensitive matching); None when lower-casing is not a safe stand-in for
+    # case-insensitive matching (a letter outside ASCII, whose case rules differ).
+    lower_text: str = None
 
     def tokens_before(self, position):
         """Tokens that end at or before position (an offset inside the sentence)."""
@@ -63,9 +70,11 @@ def split_sentences(masked):
     """Yield Sentence objects for each non-empty sentence of the masked text."""
     start = 0
     for boundary in _BOUNDARY.finditer(masked):
+        # Abbreviations are short, so only the last few characters before a boundary are searched.
+        tail = max(start, boundary.start() - _LONGEST_ABBREVIATION)
         if "\n" not in boundary.group() and (
-            _ABBREVIATION.search(masked, start, boundary.start())
-            or (_TIME_ABBREVIATION.search(masked, start, boundary.start()) and masked[boundary.end():boundary.end() + 1].islower())
+            _ABBREVIATION.search(masked, tail, boundary.start())
+            or (_TIME_ABBREVIATION.search(masked, tail, boundary.start()) and masked[boundary.end():boundary.end() + 1].islower())
         ):
             continue
         yield from _sentence(masked, start, boundary.start())
@@ -80,19 +89,40 @@ def _sentence(masked, start, end):
         return
     lead = len(chunk) - len(chunk.lstrip())
     text = stripped
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A rare character whose lower case is longer ("İ") would shift the offsets: token by token.
+        tokens, previous = [], ""
+        for m in _TOKEN.finditer(text):
+            word = m.group().strip()
+            tokens.append(make_token(word, m.start(), m.end(), previous))
+            previous = word.lower()
+        yield Sentence(text=text, start=start + lead, tokens=tuple(tokens), word_prefixes=_prefixes(lowered))
+        return
+    lower_text = lowered if lowers_safely(text) else None
+    # Slicing the lower-cased sentence once is much cheaper than lower-casing each of its words.
+    normal = lowered.replace("’", "'")
     tokens, previous = [], ""
     for m in _TOKEN.finditer(text):
-        word = m.group().strip()
-        tokens.append(make_token(word, m.start(), m.end(), previous))
-        previous = word.lower()
-    tokens = tuple(tokens)
-    yield Sentence(text=text, start=start + lead, tokens=tokens, word_prefixes=_prefixes(text))
+        word_start, word_end = m.span()
+        word = m.group()
+        if word[0].isspace():  # the " - " dash token
+            word, word_start_text = word.strip(), word_start + 1
+            lower = normal[word_start_text:word_start_text + len(word)]
+            this_previous = lowered[word_start_text:word_start_text + len(word)]
+        else:
+            lower = normal[word_start:word_end]
+            this_previous = lowered[word_start:word_end]
+        tokens.append(_new_tuple(Token, (word, word_start, word_end, previous, lower)))
+        previous = this_previous
+    yield Sentence(text=text, start=start + lead, tokens=tuple(tokens), word_prefixes=_prefixes(lowered),
+                   lower_text=lower_text)
 
 
-def _prefixes(text):
-    """The 3- to 10-letter beginnings of every word part, for the rules' keyword pre-check."""
+def _prefixes(lowered):
+    """The 3- to 10-letter beginnings of every word part of the lower-cased text, for the rules' keyword pre-check."""
     prefixes = set()
-    for word in set(_WORD_PART.findall(text.lower())):
+    for word in set(_WORD_PART.findall(lowered)):
         known = _PREFIX_CACHE.get(word)
         if known is None:
             if len(_PREFIX_CACHE) > 50_000:
