@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "postmortems",
     "blamefeedback",
+    "accounts",
 ]
 
 MIDDLEWARE = [
