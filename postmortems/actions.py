@@ -147,10 +147,51 @@ def sort_items(queryset, sort):
     return queryset.order_by(F("due_date").asc(nulls_last=True), "id")
 
 
+# What a dashboard row and its CSV line show: the post-mortem's long text sections and
+# search vector stay behind, which keeps the join narrow enough to sort in memory.
+ROW_FIELDS = (
+    "title", "status", "priority", "due_date", "created_at", "closed_at", "postmortem__title",
+    "postmortem__kind", "postmortem__team__name", "owner__username", "owner__first_name", "owner__last_name",
+)
+
+
+def _with_row_fields(queryset, user):
+    return with_change_permission(queryset.select_related("postmortem__team", "owner").only(*ROW_FIELDS), user)
+
+
 def list_items(queryset, *, tab, sort, today, now, user):
     """The rows of one dashboard view, with what each row shows fetched in the same query."""
-    queryset = sort_items(queryset.filter(tab_filter(tab, today=today, now=now)), sort)
-    return with_change_permission(queryset.select_related("postmortem__team", "owner"), user)
+    return _with_row_fields(sort_items(queryset.filter(tab_filter(tab, today=today, now=now)), sort), user)
+
+
+def item_ids(queryset, *, tab, sort, today, now):
+    """The ids of one dashboard view's items in list order: what a page is cut from."""
+    return sort_items(queryset.filter(tab_filter(tab, today=today, now=now)), sort).values_list("pk", flat=True)
+
+
+def rows_for(ids, *, sort, user):
+    """The rows behind a slice of `item_ids`, in the same order, with what each row shows.
+
+    The database picks the page among the items alone, then joins the post-mortem, team
+    and owner for those rows only, rather than for every item of the tab before sorting.
+    """
+    queryset = sort_items(ActionItem.objects.filter(pk__in=ids), sort)
+    return mark_changeable(list(queryset.select_related("postmortem__team", "owner").only(*ROW_FIELDS)), user)
+
+
+def mark_changeable(items, user):
+    """Set `may_change` on each of a page of items (the rule of `can_change`) in one query.
+
+    A query for the page's post-mortems alone: as an EXISTS per row, the planner
+    checked every post-mortem the person may edit instead.
+    """
+    editable = set(
+        PostMortem.objects.editable_by(user).filter(pk__in={item.postmortem_id for item in items})
+        .values_list("pk", flat=True)
+    )
+    for item in items:
+        item.may_change = item.postmortem_id in editable or item.owner_id == user.pk
+    return items
 
 
 @dataclass(frozen=True)
@@ -163,6 +204,8 @@ class Summary:
     completion_rate: float | None
     median_days_to_done: float | None
     oldest_overdue: ActionItem | None
+    # How many items the tab asked for lists (None when no tab was asked for).
+    listed: int | None = None
 
     @property
     def completion_percent(self):
@@ -173,15 +216,25 @@ class Summary:
         return self.done_in_period + self.open
 
 
-def summarise(queryset, *, today, now):
-    """The figures at the top of the dashboard, in at most three queries whatever the size."""
+def _count(condition):
+    return Count("pk", filter=condition) if condition else Count("pk")
+
+
+def summarise(queryset, *, today, now, tab=None):
+    """The figures at the top of the dashboard, in at most three queries whatever the size.
+
+    With a `tab`, the same first query also counts that tab's items (`listed`), so the
+    list's paginator need not count them again.
+    """
     since = now - COMPLETION_PERIOD
     queryset = queryset.order_by()
+    listed = {"listed": _count(tab_filter(tab, today=today, now=now))} if tab else {}
     counts = queryset.aggregate(
         open=Count("pk", filter=_open()),
         overdue=Count("pk", filter=_overdue(today)),
         due_soon=Count("pk", filter=_due_soon(today)),
         done=Count("pk", filter=_done_since(since)),
+        **listed,
     )
     considered = counts["done"] + counts["open"]
     oldest = None
@@ -195,6 +248,7 @@ def summarise(queryset, *, today, now):
         completion_rate=counts["done"] / considered if considered else None,
         median_days_to_done=_median_days_to_done(queryset.filter(_done_since(since)), counts["done"]),
         oldest_overdue=oldest,
+        listed=counts.get("listed"),
     )
 
 

@@ -29,7 +29,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Count, F, Q, Window
+from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -289,24 +290,41 @@ def _postmortem_line(postmortem, zone):
     }
 
 
+# The person's open items fall into these sections, in this order; the value is the tab of
+# "My action items" that lists the whole section.
+ITEM_SECTIONS = {"overdue": "overdue", "due_soon": "due_week", "other_open": "open"}
+ITEM_FIELDS = ("title", "due_date", "priority", "postmortem__title", "postmortem__team__name")
+
+
 def own_items(person, visible, today):
-    """The person's open action items on post-mortems they may read: overdue, due soon, the rest."""
-    mine = (
-        ActionItem.objects.filter(owner=person, status__in=OPEN_STATUSES, postmortem__in=visible.values("pk"))
-        .select_related("postmortem__team")
-    )
+    """The person's open action items on post-mortems they may read: overdue, due soon, the rest.
+
+    One query for all three sections: each item is numbered within its section and only
+    the first MAX_LISTED of each come back, each carrying its section's total.
+    """
     soon = today + DUE_SOON
-    by_due = [F("due_date").asc(nulls_last=True), "pk"]
-
-    def line(item):
-        return _item_line(item, today)
-
-    return {
-        "overdue": _section(mine.filter(due_date__lt=today).order_by(*by_due), line, _my_actions_url("overdue")),
-        "due_soon": _section(mine.filter(due_date__gte=today, due_date__lte=soon).order_by(*by_due), line,
-                             _my_actions_url("due_week")),
-        "other_open": _section(mine.exclude(due_date__lte=soon).order_by(*by_due), line, _my_actions_url("open")),
-    }
+    section = Case(
+        When(due_date__lt=today, then=Value(0)),
+        When(due_date__lte=soon, then=Value(1)),
+        default=Value(2),  # due later, or no due date
+    )
+    by_due = [F("due_date").asc(nulls_last=True), F("pk").asc()]
+    rows = (
+        ActionItem.objects.filter(owner=person, status__in=OPEN_STATUSES, postmortem__in=visible.values("pk"))
+        .annotate(section=section)
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("section")], order_by=by_due),
+            section_total=Window(Count("pk"), partition_by=[F("section")]),
+        )
+        .filter(position__lte=MAX_LISTED)
+        .select_related("postmortem__team").only(*ITEM_FIELDS)
+        .order_by("section", *by_due)
+    )
+    found = {index: Section([], 0, _my_actions_url(tab)) for index, tab in enumerate(ITEM_SECTIONS.values())}
+    for item in rows:
+        found[item.section].lines.append(_item_line(item, today))
+        found[item.section].total = item.section_total
+    return dict(zip(ITEM_SECTIONS, found.values()))
 
 
 def _my_actions_url(status):
@@ -329,13 +347,15 @@ def _item_line(item, today):
 def team_overdue_counts(person, visible, today):
     """[{team, count, url}] for each of the person's teams: open items past due that they may see."""
     memberships = list(Membership.objects.filter(user=person).select_related("team").order_by("team__name"))
+    # Counted from the teams' visible post-mortems joined to their overdue items: the database
+    # reads those teams' rows once, through the team index, rather than every post-mortem twice.
     counts = dict(
-        ActionItem.objects.filter(
-            postmortem__in=visible.values("pk"), postmortem__team_id__in=[m.team_id for m in memberships],
-            status__in=OPEN_STATUSES, due_date__lt=today,
+        visible.filter(
+            team_id__in=[m.team_id for m in memberships],
+            action_items__status__in=OPEN_STATUSES, action_items__due_date__lt=today,
         )
-        .order_by().values("postmortem__team_id").annotate(count=Count("pk"))
-        .values_list("postmortem__team_id", "count")
+        .order_by().values("team_id").annotate(count=Count("action_items"))
+        .values_list("team_id", "count")
     )
     return [
         {

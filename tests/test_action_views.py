@@ -454,3 +454,138 @@ def test_post_mortem_filter_lists_recent_ones_but_accepts_any_visible_one(org, l
     assert "Follow-up 000" in filtered
     assert "Follow-up 001" not in filtered
     assert f'<option value="{oldest.pk}" selected' in postmortem_select(filtered)
+
+
+# What the pages show, pinned for the faster queries (issue 10) --------------------------------
+
+@pytest.fixture
+def many(org):
+    """60 items over a technical and a restricted people incident, with shared and missing due dates."""
+    p = org.people
+    technical = factories.make_postmortem(org.payments, authors=[p.author], title="Checkout timeouts")
+    people = factories.make_postmortem(org.payments, kind="people", authors=[p.author], title="Lost escalation")
+    statuses = ["open", "in_progress", "done", "open", "wont_do"]
+    for n in range(60):
+        factories.add_action_item(
+            people if n % 4 == 0 else technical, owner=[p.member, p.author, None][n % 3], title=f"Item {n:02d}",
+            due_in_days=None if n % 7 == 0 else (n % 11) - 5, status=statuses[n % 5],
+        )
+    return ActionItem.objects.all()
+
+
+def expected_titles(person, *, reverse_order=False):
+    """Every item of the person's teams they may read, in the list's order, worked out without the views."""
+    from postmortems import permissions
+    from postmortems.models import PostMortem
+
+    teams = list(permissions.team_roles(person))
+    rows = [item for item in ActionItem.objects.select_related("postmortem")
+            if item.postmortem.team_id in teams
+            and PostMortem.objects.visible_to(person).filter(pk=item.postmortem_id).exists()]
+    far = timezone.localdate() + timedelta(days=10_000)
+    rows.sort(key=lambda item: (item.due_date or far, item.pk))
+    if reverse_order:
+        rows.sort(key=lambda item: (item.due_date is None, -(item.due_date or far).toordinal(), -item.pk))
+    return [item.title for item in rows]
+
+
+def all_pages(client, query):
+    titles, number = [], 1
+    while True:
+        response = client.get(f"{DASHBOARD}?{query}&page={number}")
+        titles += listed(response)
+        if not response.context["page"].has_next():
+            return titles, response
+        number += 1
+
+
+@pytest.mark.parametrize("role, sort", [("lead", ""), ("member", ""), ("lead", "-due"), ("member", "-due")])
+def test_pages_together_list_every_visible_item_once_in_order(many, org, login, role, sort):
+    person = getattr(org.people, role)
+    titles, last = all_pages(login(person), f"status=all&sort={sort}")
+
+    assert titles == expected_titles(person, reverse_order=sort == "-due")
+    assert last.context["page"].paginator.count == len(titles)
+    assert f"{len(titles)} items." in last.content.decode()
+
+
+def test_member_never_sees_the_restricted_items_or_their_count(many, org, login):
+    restricted = ActionItem.objects.filter(postmortem__kind="people")
+    response = login(org.people.member).get(f"{DASHBOARD}?status=all")
+
+    assert response.context["page"].paginator.count == ActionItem.objects.count() - restricted.count()
+    assert response.context["summary"].listed == response.context["page"].paginator.count
+    html = response.content.decode()
+    assert "Lost escalation" not in html
+    assert not any(f"action-{item.pk}\"" in html for item in restricted)
+
+
+@pytest.mark.parametrize("page", ["3", "99", "-1"])
+def test_last_and_out_of_range_pages_show_the_last_page(many, org, login, page):
+    client = login(org.people.lead)
+    response = client.get(f"{DASHBOARD}?status=all&page={page}")
+
+    assert response.context["page"].number == 3
+    assert listed(response) == expected_titles(org.people.lead)[50:]
+    assert "Page 3 of 3" in response.content.decode()
+
+
+def test_a_page_that_is_not_a_number_is_the_first(many, org, login):
+    response = login(org.people.lead).get(f"{DASHBOARD}?status=all&page=abc")
+    assert listed(response) == expected_titles(org.people.lead)[:25]
+
+
+@pytest.mark.parametrize("tab", ["open", "overdue", "due_week", "done", "wont_do"])
+def test_each_tab_counts_what_it_lists(many, org, login, tab):
+    titles, last = all_pages(login(org.people.lead), f"status={tab}")
+    assert last.context["page"].paginator.count == len(titles) == len(set(titles))
+
+
+def test_rows_say_who_may_change_them(items, org, login):
+    html = login(org.people.member).get(f"{DASHBOARD}?status=all").content.decode()
+    # Mo may change what he owns (the overdue alert, the later review) but not Ada's runbook item.
+    assert html.count("Reassign<span") == 2
+    assert url("action-done", items["overdue"]) in html
+    assert url("action-done", items["soon"]) not in html
+
+
+def test_reassign_lists_active_people_with_the_owner_disabled_and_names_escaped(items, everyone, login):
+    everyone.people.other_member.first_name = "<b>Uma</b>"
+    everyone.people.other_member.save()
+    html = login(everyone.people.lead).get(DASHBOARD).content.decode()
+    row = html.split(f'id="action-{items["overdue"].pk}"')[1].split("</li>")[0]
+    mo = everyone.people.member
+
+    assert f'<option value="{mo.pk}" disabled>Mo Haddad (current owner)</option>' in row
+    assert f'<option value="{everyone.people.author.pk}">Ada Okafor</option>' in row
+    assert "&lt;b&gt;Uma&lt;/b&gt; Lind" in row and "<b>Uma" not in row
+    assert f'value="{everyone.people.inactive.pk}"' not in row
+
+
+def test_refused_reassign_keeps_the_chosen_person_selected(items, org, login):
+    outsider = org.people.outsider  # may not read the people incident
+    response = login(org.people.lead).post(url("action-owner", items["restricted"]),
+                                           {"owner": outsider.pk, "note": ""}, **HTMX)
+    html = response.content.decode()
+    assert f'<option value="{outsider.pk}" selected>Nia Berg</option>' in html
+    assert f'<option value="{org.people.member.pk}" disabled>Mo Haddad (current owner)</option>' in html
+
+
+def test_filters_show_what_was_chosen(items, org, login):
+    technical = items["overdue"].postmortem
+    html = login(org.people.lead).get(
+        f"{DASHBOARD}?team={org.payments.pk}&owner={org.people.member.pk}&postmortem={technical.pk}"
+    ).content.decode()
+    assert f'<option value="{org.payments.pk}" selected>Payments</option>' in html
+    assert f'<option value="{org.people.member.pk}" selected>Mo Haddad</option>' in html
+    assert f'<option value="{technical.pk}" selected>Checkout timeouts</option>' in html
+    assert '<option value="" selected>Any theme</option>' in html
+
+
+def test_page_queries_do_not_grow_with_people(items, everyone, login, django_assert_max_num_queries):
+    client = login(everyone.people.lead)
+    before = _queries(client, DASHBOARD)
+    for n in range(30):
+        factories.make_user(f"person{n}")
+    with django_assert_max_num_queries(before):
+        client.get(DASHBOARD)

@@ -406,3 +406,42 @@ def test_settings_refuse_an_hour_outside_the_day(org, login):
     response = login(org.people.member).post("/settings/", {"timezone": "UTC", "digest_day": "0", "digest_hour": "24"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+# Own items in one query (issue 10) -------------------------------------------------------
+
+def test_each_item_section_lists_its_first_ten_by_due_date_with_its_total(org):
+    incident = published(org.payments, "Checkout latency", when=at(5))
+    for n in range(12):
+        item(incident, org.people.member, f"Late {n:02d}", date(2025, 2, 28 - n))
+        item(incident, org.people.member, f"Soon {n:02d}", date(2025, 3, 10 + n % 8))
+        item(incident, org.people.member, f"Later {n:02d}", None if n % 2 else date(2025, 4, 1 + n))
+    item(incident, org.people.member, "Closed", date(2025, 3, 1), status=ActionItem.Status.DONE)
+    items = ActionItem.objects.filter(owner=org.people.member, status__in=["open", "in_progress"])
+
+    content = digest.build_digest(org.people.member, now=NOW)
+
+    def first_ten(**lookups):
+        rows = items.filter(**lookups).order_by("due_date", "pk")
+        return [row.title for row in rows][:digest.MAX_LISTED]
+
+    assert titles(content.overdue) == first_ten(due_date__lt=date(2025, 3, 10))
+    assert titles(content.due_soon) == first_ten(due_date__gte=date(2025, 3, 10), due_date__lte=date(2025, 3, 17))
+    dated = first_ten(title__startswith="Later", due_date__isnull=False)
+    undated = [row.title for row in items.filter(due_date=None).order_by("pk")]
+    assert titles(content.other_open) == (dated + undated)[:digest.MAX_LISTED]  # no due date comes last
+    assert (content.overdue.total, content.due_soon.total, content.other_open.total) == (12, 12, 12)
+    assert (content.overdue.more, content.due_soon.more, content.other_open.more) == (2, 2, 2)
+    assert content.open_count == 36
+    assert content.other_open.url.endswith("/actions/mine/?status=open")
+
+
+def test_items_of_a_people_incident_the_owner_may_not_read_are_left_out_of_every_section(org):
+    people = published(org.payments, "Harassment report", kind="people", when=at(5), authors=[org.people.author])
+    item(people, org.people.member, "Hidden late", date(2025, 3, 1))
+    item(people, org.people.member, "Hidden later", None)
+
+    content = digest.build_digest(org.people.member, now=NOW)
+
+    assert content.open_count == 0
+    assert all(section.lines == [] for _, section in content.item_sections)

@@ -54,6 +54,9 @@ class ActionItem(models.Model):
             # The dashboard's open tabs read items in due-date order and stop at a page's worth.
             models.Index(fields=["due_date", "id"], condition=Q(status__in=["open", "in_progress"]),
                          name="actionitem_open_by_due"),
+            # A person's open items in due-date order: "My action items" and the digest's own items.
+            models.Index(fields=["owner", "due_date", "id"], condition=Q(status__in=["open", "in_progress"]),
+                         name="actionitem_open_by_owner"),
         ]
 
     def __str__(self):

@@ -11,16 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from postmortems import actions, permissions
-from postmortems.forms import DATE_WIDGET, PersonField, active_people
+from postmortems.forms import DATE_WIDGET, PersonField, active_people, person_label
 from postmortems.models import ActionItem, PostMortem, Team, Theme
 
 PAGE_SIZE = 25
@@ -43,6 +46,53 @@ RECENT_POSTMORTEM_CHOICES = 100
 
 # Forms -------------------------------------------------------------------------
 
+class ListSelect(forms.Select):
+    """Django's <select> markup, built in Python rather than through two templates per option.
+
+    The filters list a hundred post-mortems and every active person; rendered option by
+    option through templates they cost more than the rest of the page.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = self.format_value(value)
+        options, found = [], False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = not found and option_value in chosen
+            found = found or selected
+            options.append(format_html('\n  <option value="{}"{}>{}</option>\n', option_value,
+                                       mark_safe(" selected") if selected else "", label))
+        return format_html('<select name="{}"{}>{}\n</select>', name, flatatt(self.build_attrs(self.attrs, attrs)),
+                           mark_safe("".join(options)))
+
+
+class OwnerOptions:
+    """The reassign form's <option>s for every active person, escaped once per page.
+
+    Each row lists everyone, its current owner disabled; joining ready-made strings
+    keeps a page of rows from looping over every person in the template for each row.
+    """
+
+    def __init__(self, people):
+        self.people = [(str(person.pk), conditional_escape(person_label(person))) for person in people]
+        self.plain = [f'<option value="{pk}">{label}</option>' for pk, label in self.people]
+
+    def for_item(self, item, selected=""):
+        owner = str(item.owner_id)
+        options = list(self.plain)
+        for index, (pk, label) in enumerate(self.people):
+            if pk == owner:
+                options[index] = f'<option value="{pk}" disabled>{label} (current owner)</option>'
+            elif selected and pk == selected:
+                options[index] = f'<option value="{pk}" selected>{label}</option>'
+        return mark_safe("".join(options))
+
+
+def people():
+    """Active people, with only what their names need."""
+    return list(active_people().only("username", "first_name", "last_name"))
+
+
 class PostMortemChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, postmortem):
         return postmortem.title
@@ -52,20 +102,26 @@ class ActionFilterForm(forms.Form):
     """The dashboard's filters; every field optional, invalid ones are ignored."""
 
     status = forms.ChoiceField(choices=list(actions.TABS.items()), required=False, widget=forms.HiddenInput)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
-    owner = PersonField(queryset=active_people(), required=False, empty_label="Anyone")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams",
+                                  widget=ListSelect)
+    owner = PersonField(queryset=active_people(), required=False, empty_label="Anyone", widget=ListSelect)
     postmortem = PostMortemChoiceField(queryset=PostMortem.objects.none(), required=False,
-                                       empty_label="Any post-mortem", label="Post-mortem")
+                                       empty_label="Any post-mortem", label="Post-mortem", widget=ListSelect)
     kind = forms.ChoiceField(choices=[("", "Both kinds"), *PostMortem.Kind.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Any priority"), *ActionItem.Priority.choices], required=False)
-    theme = forms.ModelChoiceField(queryset=Theme.objects.none(), required=False, empty_label="Any theme")
+    theme = forms.ModelChoiceField(queryset=Theme.objects.none(), required=False, empty_label="Any theme",
+                                   widget=ListSelect)
     sort = forms.ChoiceField(choices=list(actions.SORTS.items()), required=False, label="Sort by")
 
-    def __init__(self, *args, user, scope, **kwargs):
+    def __init__(self, *args, user, scope, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         teams = Team.objects.all()
         if scope == "team":
             teams = teams.filter(pk__in=list(permissions.team_roles(user)))
+            if people is not None:
+                # The page has the people already (for the reassign forms): list them without a second query.
+                owner = self.fields["owner"]
+                owner.widget.choices = [("", owner.empty_label), *((p.pk, person_label(p)) for p in people)]
         else:
             del self.fields["owner"]
         self.fields["team"].queryset = teams
@@ -132,9 +188,9 @@ def _query_without(request, *names):
     return params.urlencode()
 
 
-def _filtered(request, scope):
+def _filtered(request, scope, people=None):
     """The scope's items narrowed by the filter form, and the form itself."""
-    form = ActionFilterForm(request.GET or None, user=request.user, scope=scope)
+    form = ActionFilterForm(request.GET or None, user=request.user, scope=scope, people=people)
     filters = form.filters()
     return actions.filter_items(_scope_items(request.user, scope), filters), filters, form
 
@@ -149,24 +205,41 @@ def _tabs(request, current):
     return tabs
 
 
-def _summary_context(request, scope, queryset):
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are, so it does not count them again."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
+def _summary_context(request, scope, queryset, tab=None):
     today, now = timezone.localdate(), timezone.now()
     return {
-        "summary": actions.summarise(queryset, today=today, now=now),
+        "summary": actions.summarise(queryset, today=today, now=now, tab=tab),
         "today": today,
         "summary_url": f"{reverse(SCOPES[scope]['summary'])}?{_query_without(request, 'page')}",
     }
 
 
+def _with_owner_options(items, owner_options, selected=""):
+    for item in items:
+        item.owner_options = owner_options.for_item(item, selected)
+    return items
+
+
 def _action_list(request, scope):
-    items, filters, form = _filtered(request, scope)
+    everyone = people()
+    items, filters, form = _filtered(request, scope, everyone)
     tab = filters.get("status", actions.DEFAULT_TAB)
-    rows = actions.list_items(items, tab=tab, sort=filters.get("sort"), today=timezone.localdate(),
-                              now=timezone.now(), user=request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = _summary_context(request, scope, items, tab)
+    ids = actions.item_ids(items, tab=tab, sort=filters.get("sort"), today=summary["today"], now=timezone.now())
+    page = CountedPaginator(ids, PAGE_SIZE, count=summary["summary"].listed).get_page(request.GET.get("page"))
+    page.object_list = actions.rows_for(page.object_list, sort=filters.get("sort"), user=request.user)
+    _with_owner_options(page.object_list, OwnerOptions(everyone))
     query = _query_without(request, "page")
     return render(request, "postmortems/action_list.html", {
-        **_summary_context(request, scope, items),
+        **summary,
         "scope": scope,
         "title": SCOPES[scope]["title"],
         "form": form,
@@ -177,7 +250,6 @@ def _action_list(request, scope):
         "filtered": any(name not in ("status", "sort") for name in filters),
         "list_url": reverse(SCOPES[scope]["list"]),
         "csv_url": f"{reverse(SCOPES[scope]['csv'])}?{query}",
-        "people": list(active_people()),
         "next_url": request.get_full_path(),
         "has_teams": bool(permissions.team_roles(request.user)),
     })
@@ -271,12 +343,17 @@ def _changeable_or_403(request, pk):
     return item
 
 
+def _selected_owner(request, errors, open_form):
+    """The person chosen in a reassign form that was refused, to show it chosen again."""
+    return request.POST.get("owner", "") if errors and open_form == "owner" else ""
+
+
 def _detail(request, item, *, errors=None, open_form=None, status=200):
+    _with_owner_options([item], OwnerOptions(people()), _selected_owner(request, errors, open_form))
     return render(request, "postmortems/action_detail.html", {
         "item": item,
         "may_change": actions.can_change(request.user, item),
         "history": actions.history(item),
-        "people": list(active_people()),
         "next_url": request.path,
         "errors": errors or {},
         "open_form": open_form,
@@ -304,9 +381,9 @@ def _next_url(request, item):
 
 def _row(request, item, *, notice="", errors=None, open_form=None):
     item.may_change = True
+    _with_owner_options([item], OwnerOptions(people()), _selected_owner(request, errors, open_form))
     response = render(request, "partials/action_row.html", {
         "item": item,
-        "people": list(active_people()),
         "next_url": request.POST.get("next", ""),
         "notice": notice,
         "errors": errors or {},
