@@ -24,3 +24,49 @@ def record(action, summary, *, actor=None, request=None, target_user=None, targe
         ip_address=client_address(request),
         details=details,
     )
+
+
+# Reading the log -----------------------------------------------------------------
+
+# A spreadsheet runs a cell starting with one of these as a formula; a leading quote makes it text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = ["When (UTC)", "Who", "Action", "Summary", "Person", "Team", "From", "Details"]
+
+
+def filtered(*, action="", person="", team=None, since=None, until=None):
+    """Entries matching the audit page's filters, newest first (dates inclusive, in UTC)."""
+    from django.db.models import Q
+
+    entries = AuditEntry.objects.select_related("team")
+    if action:
+        entries = entries.filter(action=action)
+    if person:
+        entries = entries.filter(Q(actor_name__iexact=person) | Q(target_name__iexact=person))
+    if team is not None:
+        entries = entries.filter(team=team)
+    if since:
+        entries = entries.filter(created_at__date__gte=since)
+    if until:
+        entries = entries.filter(created_at__date__lte=until)
+    return entries
+
+
+def known_actions():
+    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def spreadsheet_safe(value):
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_row(entry):
+    import json
+    from datetime import timezone as dt_timezone
+
+    cells = [
+        entry.created_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S"), entry.actor_name or "system",
+        entry.action, entry.summary, entry.target_name, entry.team.name if entry.team else "",
+        entry.ip_address or "", json.dumps(entry.details, sort_keys=True) if entry.details else "",
+    ]
+    return [spreadsheet_safe(cell) for cell in cells]

@@ -28,3 +28,21 @@ def make_org_admin(user, granted=True):
     else:
         user.groups.remove(group)
     user.__dict__.pop("_is_org_admin", None)
+
+
+def set_org_admin(user, granted, *, by, request=None):
+    """Grant or withdraw the role as `by`, audit-logged. Only organisation admins may (PermissionError)."""
+    from accounts import audit
+
+    if not is_org_admin(by):
+        raise PermissionError("Only organisation admins grant or withdraw the organisation admin role.")
+    if by.pk == user.pk and not granted:
+        raise PermissionError("Ask another organisation admin to withdraw your role.")
+    if is_org_admin(user) == granted or (user.is_superuser and not granted):
+        return False
+    make_org_admin(user, granted)
+    action = "role.org_admin_granted" if granted else "role.org_admin_withdrawn"
+    verb = "Made" if granted else "Withdrew organisation admin from"
+    summary = f"{verb} {user.get_username()}{' an organisation admin' if granted else ''}"
+    audit.record(action, summary, actor=by, request=request, target_user=user)
+    return True

@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "postmortems",
     "blamefeedback",
     "accounts",
+    # Account safety (issue 11): login throttling and two-factor devices.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -62,9 +67,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     "postmortems.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -216,3 +225,74 @@ CELERY_BEAT_SCHEDULE["send-digests"] = {
     "options": {"expires": 14 * 60},
 }
 # --- end of weekly digest -----------------------------------------------------
+
+# --- Invitations (issue 11) ---------------------------------------------------
+# An invitation link works this many days after it is sent (or resent).
+INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "7"))
+# --- end of invitations -------------------------------------------------------
+
+# --- Account safety (issue 11) ------------------------------------------------
+# django-axes checks every password sign-in (the login page and /admin/login/ alike) before
+# Django's own backend does. Locked after AXES_FAILURE_LIMIT failures for one account, or from
+# one address, within AXES_COOLOFF_MINUTES; the lock lifts that long after the last counted
+# failure, or when an organisation admin unlocks it at /organisation/locks/.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_MINUTES = int(os.environ.get("AXES_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours, as django-axes reads a number
+# "username,ip_address": either one reaching the limit locks; "username+ip_address" locks only
+# that pair (kinder to shared office addresses, weaker against guessing one account from many).
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env_list("AXES_LOCKOUT_PARAMETERS", "username,ip_address")
+]
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked do not push the end of the lock further away, so the time the
+# lockout page gives is the time it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.safety.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.safety.client_ip_address"
+# The client's address is REMOTE_ADDR. Behind N reverse proxies that each append to
+# X-Forwarded-For (and strip what the client sent), set TRUSTED_PROXY_COUNT=N; never set it
+# when clients can reach Debrief directly, or they could pick the address they are locked by.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# A password-reset link works this long, and only once.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_HOURS", "24")) * 3600
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Debrief")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end of account safety ----------------------------------------------------
+
+# --- Single sign-on (issue 11) ------------------------------------------------
+# OpenID Connect through mozilla-django-oidc (accounts/sso.py). Off unless OIDC_ISSUER is set; the
+# provider's endpoints come from OIDC_ISSUER + "/.well-known/openid-configuration". Register
+# SITE_URL + "/oidc/callback/" as the redirect URI at the provider.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+# Email domains whose people may sign in (comma-separated; "*" for any). Empty refuses everyone.
+OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in env_list("OIDC_ALLOWED_DOMAINS")]
+# Only for providers that never send email_verified but only issue addresses they own (Entra ID).
+OIDC_ASSUME_EMAIL_VERIFIED = env_bool("OIDC_ASSUME_EMAIL_VERIFIED")
+# A claim (e.g. "groups") whose values map to teams: "claim-value=team-slug:role,…".
+OIDC_TEAMS_CLAIM = os.environ.get("OIDC_TEAMS_CLAIM", "").strip()
+OIDC_TEAM_MAP = os.environ.get("OIDC_TEAM_MAP", "")
+# Single sign-on only: no password sign-in except superusers' at /accounts/login/local/.
+OIDC_ONLY = env_bool("OIDC_ONLY")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("accounts.sso.login_options")
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS = [
+        "accounts.sso.PasswordBackend" if backend == "django.contrib.auth.backends.ModelBackend" and OIDC_ONLY
+        else backend
+        for backend in globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"])
+    ] + ["accounts.sso.SSOBackend"]
+# --- end of single sign-on ----------------------------------------------------

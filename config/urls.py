@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.views.safety import LoginView
+
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Debrief's login asks for a two-factor code after the password when the person has it on.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("feedback/", include("blamefeedback.urls")),
+    path("", include("accounts.urls")),
+    path("", include("accounts.urls_sso")),
     path("", include("postmortems.urls")),
 ]
 

@@ -516,3 +516,21 @@ def history(item):
                      _display(change.field, change.old_value), _display(change.field, change.new_value))
         for change in changes
     ]
+
+
+def needing_new_owner(user_or_team_ids):
+    """Open action items owned by someone deactivated, on post-mortems of these teams.
+
+    Pass a person (their led teams count) or team ids. Leads may read everything of their
+    teams, so no further visibility filter applies to a lead's own teams.
+    """
+    if hasattr(user_or_team_ids, "is_authenticated"):
+        team_ids = permissions.lead_team_ids(user_or_team_ids)
+    else:
+        team_ids = list(user_or_team_ids)
+    return (
+        ActionItem.objects.filter(postmortem__team_id__in=team_ids, owner__isnull=False, owner__is_active=False)
+        .exclude(status__in=ActionItem.CLOSED_STATUSES)
+        .select_related("owner", "postmortem__team")
+        .order_by("due_date", "pk")
+    )

@@ -92,46 +92,88 @@ def claim_many(model, fields, keys, *, now, lease):
     return won
 
 
+class _Keys:
+    """Keys as SQL: one array per key field, unnested into rows `k` that join the model's table `t`.
+
+    PostgreSQL matches thousands of keys against the table with one hash join, where
+    `field IN (...)` lists grow with the keys and cost seconds at a hundred thousand.
+    """
+
+    def __init__(self, model, fields, keys):
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.table = quote(meta.db_table)
+        self.pk = quote(meta.pk.column)
+        self.fields = [meta.get_field(name) for name in fields]
+        self.columns = [quote(field.column) for field in self.fields]
+        types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection) for field in self.fields]
+        self.rows = f"unnest({', '.join(f'%s::{kind}[]' for kind in types)}) AS k({', '.join(self.columns)})"
+        self.params = [list(column) for column in zip(*keys)]
+        self.joined = " AND ".join(f"t.{column} = k.{column}" for column in self.columns)
+        self.selected = ", ".join(f"k.{column}" for column in self.columns)
+
+
+# A row needs nothing from this sweep: sent, held by a live claim or backing off, or given up (see is_taken).
+_TAKEN_SQL = '(t."sent_at" IS NOT NULL OR t."claimed_at" > %s OR t."attempts" >= %s)'
+
+
 def _claim_many_postgresql(model, fields, keys, *, now, lease):
     """claim_many in two statements whose size does not depend on the number of keys.
 
-    The keys travel as one array per field and are joined with unnest(), so PostgreSQL matches
-    them with a hash join: the portable version's `field IN (...)` lists grow with the keys and
-    cost seconds at a hundred thousand of them. Same protocol: insert missing rows as lapsed
-    claims (ON CONFLICT DO NOTHING), then lock the claimable ones (SKIP LOCKED) and stamp them.
+    Rows that do not exist yet are inserted already claimed by this sweep (ON CONFLICT DO
+    NOTHING: the uniqueness constraint still decides who creates a row, and a racing sweep's
+    insert waits for ours); existing rows are locked (SKIP LOCKED) and stamped if claimable.
+    A first sweep over many items writes each row once, not twice.
     """
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    key_fields = [meta.get_field(name) for name in fields]
-    key_columns = [connection.ops.quote_name(field.column) for field in key_fields]
-    arrays = ", ".join(f"%s::{field.rel_db_type(connection) if field.is_relation else field.db_type(connection)}[]"
-                       for field in key_fields)
-    columns = [list(column) for column in zip(*keys)]
-    # Every other column takes its model default; claimed_at says "lapsed", so the claim below takes it.
-    others = [field for field in meta.concrete_fields if not field.primary_key and field not in key_fields]
-    values = [now - lease if field.name == "claimed_at" else field.get_db_prep_save(field.get_default(), connection)
+    keys_sql = _Keys(model, fields, keys)
+    others = [field for field in model._meta.concrete_fields if not field.primary_key and field not in keys_sql.fields]
+    values = [now if field.name == "claimed_at" else field.get_db_prep_save(field.get_default(), connection)
               for field in others]
     other_columns = [connection.ops.quote_name(field.column) for field in others]
-    keys_table = f"unnest({arrays}) AS k({', '.join(key_columns)})"
-    joined = " AND ".join(f"t.{column} = k.{column}" for column in key_columns)
-    pk = connection.ops.quote_name(meta.pk.column)
+    returning = f"RETURNING {keys_sql.pk}, {', '.join(keys_sql.columns)}"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(key_columns + other_columns)}) "
-            f"SELECT {', '.join('k.' + column for column in key_columns)}, {', '.join(['%s'] * len(others))} "
-            f"FROM {keys_table} ORDER BY {', '.join('k.' + column for column in key_columns)} "
-            f"ON CONFLICT DO NOTHING",
-            [*values, *columns],  # in the order they appear: the other columns' values, then the key arrays
+            f"INSERT INTO {keys_sql.table} ({', '.join(keys_sql.columns + other_columns)}) "
+            f"SELECT {keys_sql.selected}, {', '.join(['%s'] * len(others))} FROM {keys_sql.rows} "
+            f"ORDER BY {keys_sql.selected} ON CONFLICT DO NOTHING {returning}",
+            [*values, *keys_sql.params],  # in the order they appear: the other columns' values, then the keys
         )
+        won = cursor.fetchall()
+        # Rows inserted just now have a live claim, so only rows that existed before can match here.
         cursor.execute(
-            f"UPDATE {table} SET {connection.ops.quote_name('claimed_at')} = %s WHERE {pk} IN ("
-            f"SELECT t.{pk} FROM {table} t JOIN {keys_table} ON {joined} "
-            f"WHERE t.{connection.ops.quote_name('sent_at')} IS NULL AND t.{connection.ops.quote_name('claimed_at')} <= %s "
-            f"AND t.{connection.ops.quote_name('attempts')} < %s FOR UPDATE OF t SKIP LOCKED) "
-            f"RETURNING {pk}, {', '.join(key_columns)}",
-            [now, *columns, now - lease, MAX_SEND_ATTEMPTS],
+            f'UPDATE {keys_sql.table} SET "claimed_at" = %s WHERE {keys_sql.pk} IN ('
+            f"SELECT t.{keys_sql.pk} FROM {keys_sql.table} t JOIN {keys_sql.rows} ON {keys_sql.joined} "
+            f'WHERE t."sent_at" IS NULL AND t."claimed_at" <= %s AND t."attempts" < %s FOR UPDATE OF t SKIP LOCKED) '
+            f"{returning}",
+            [now, *keys_sql.params, now - lease, MAX_SEND_ATTEMPTS],
         )
-        return {tuple(values): row_id for row_id, *values in cursor.fetchall()}
+        won += cursor.fetchall()
+    return {tuple(values): row_id for row_id, *values in won}
+
+
+def free_keys(model, fields, keys, *, now, lease):
+    """The keys whose rows this sweep could claim: no row yet, or a row not taken (see is_taken).
+
+    For the sweeps' selection: on PostgreSQL the database compares the keys with the table
+    and returns only the free ones, so a sweep with nothing to send reads next to nothing.
+    """
+    keys = set(keys)
+    if not keys:
+        return set()
+    if connection.vendor != "postgresql":
+        covering = {f"{name}__in": {key[n] for key in keys} for n, name in enumerate(fields)}
+        rows = model.objects.filter(**covering).values_list(*fields, "sent_at", "claimed_at", "attempts")
+        taken = {tuple(row[:len(fields)]) for row in rows
+                 if is_taken(sent_at=row[-3], claimed_at=row[-2], attempts=row[-1], now=now, lease=lease)}
+        return keys - taken
+    keys_sql = _Keys(model, fields, sorted(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {keys_sql.selected} FROM {keys_sql.rows} WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {keys_sql.table} t WHERE {keys_sql.joined} AND {_TAKEN_SQL})",
+            [*keys_sql.params, now - lease, MAX_SEND_ATTEMPTS],
+        )
+        return {tuple(row) for row in cursor.fetchall()}
 
 
 def claim(model, key, *, now, lease):

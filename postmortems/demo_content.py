@@ -1201,6 +1201,6 @@ def demo_logins():
         roles.setdefault(lead, []).append(f"lead, {name}")
         for member in members:
             roles.setdefault(member, []).append(f"member, {name}")
-    rows = [(ADMIN[0], f"{ADMIN[1]} {ADMIN[2]}", "superuser (Django admin)", ADMIN[3])]
+    rows = [(ADMIN[0], f"{ADMIN[1]} {ADMIN[2]}", "superuser (Django admin; organisation admin)", ADMIN[3])]
     rows += [(username, f"{first} {last}", "; ".join(roles[username]), zone) for username, first, last, zone in PEOPLE]
     return rows

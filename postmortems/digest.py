@@ -133,19 +133,8 @@ def pending_digests(*, now=None, people=None):
     """Due digests not yet sent, not held by a live claim and not given up."""
     now = now or timezone.now()
     due = due_digests(now=now, people=people)
-    taken = _taken_keys({d.week for d in due}, now)
-    return [d for d in due if d.key not in taken]
-
-
-def _taken_keys(weeks, now):
-    # By week, not by person: at most two or three weeks are current around the world.
-    rows = Digest.objects.filter(week__in=weeks).values_list(
-        "person_id", "week", "sent_at", "claimed_at", "attempts"
-    )
-    return {
-        row[:2] for row in rows
-        if claims.is_taken(sent_at=row[2], claimed_at=row[3], attempts=row[4], now=now, lease=lease())
-    }
+    free = claims.free_keys(Digest, KEY_FIELDS, [d.key for d in due], now=now, lease=lease())
+    return [d for d in due if d.key in free]
 
 
 # What goes into a digest --------------------------------------------------------------

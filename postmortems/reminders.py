@@ -170,6 +170,8 @@ def open_items_due_by(last_date, *, escalate_by=None):
     wanted = Q(owner_may_view=True)
     if escalate_by is not None:
         wanted |= Q(due_date__lte=escalate_by)
+    # Items whose owner was deactivated: their reminders go to the team's leads instead.
+    wanted |= Q(owner__isnull=False, owner__is_active=False)
     return (
         ActionItem.objects.exclude(status__in=ActionItem.CLOSED_STATUSES)
         .filter(due_date__isnull=False, due_date__lte=last_date)
@@ -219,6 +221,11 @@ def _owner_reminders(item, now):
     return [DueReminder(item, item.owner, reason[0], reason[1], today)]
 
 
+def needs_new_owner(item):
+    """Its owner was deactivated (left): the team's leads get the reminders the owner would have."""
+    return item.owner is not None and not item.owner.is_active
+
+
 def _escalations(item, leads, now):
     due = []
     for lead in leads:
@@ -227,6 +234,11 @@ def _escalations(item, leads, now):
             continue
         today = today_for(lead, now)
         reason_date = escalation_date(item.due_date, today)
+        if needs_new_owner(item):
+            # The owner's schedule (before due, due, every M days overdue), as one escalation key a step.
+            step = owner_reason(item.due_date, today)
+            dates = [date for date in [reason_date, step and step[1]] if date is not None]
+            reason_date = max(dates) if dates else None
         if reason_date is not None:
             due.append(DueReminder(item, lead, Reason.ESCALATION, reason_date, today))
     return due
@@ -236,18 +248,8 @@ def pending_reminders(*, now=None):
     """Due reminders not yet sent, not held by a live claim and not given up."""
     now = now or timezone.now()
     due = due_reminders(now=now)
-    taken = _taken_keys({d.item.pk for d in due}, now)
-    return [d for d in due if d.key not in taken]
-
-
-def _taken_keys(item_ids, now):
-    rows = Reminder.objects.filter(item_id__in=item_ids).values_list(
-        "item_id", "recipient_id", "reason", "reason_date", "sent_at", "claimed_at", "attempts"
-    )
-    return {
-        row[:4] for row in rows
-        if claims.is_taken(sent_at=row[4], claimed_at=row[5], attempts=row[6], now=now, lease=lease())
-    }
+    free = claims.free_keys(Reminder, KEY_FIELDS, [d.key for d in due], now=now, lease=lease())
+    return [d for d in due if d.key in free]
 
 
 def item_url(item):
@@ -333,12 +335,13 @@ def _report(outcome, result):
 def reminder_email(recipient, due):
     """The one email for this person: their own items, then their teams' escalated ones."""
     own = [_line(d) for d in due if not d.is_escalation]
-    escalated = [_line(d) for d in due if d.is_escalation]
+    escalated = [_line(d) for d in due if d.is_escalation and not needs_new_owner(d.item)]
+    unowned = [_line(d) for d in due if d.is_escalation and needs_new_owner(d.item)]
     return mail.build_email(
         to=recipient.email,
-        subject=reminder_subject(own, escalated),
+        subject=reminder_subject(own, escalated + unowned),
         template="emails/reminders",
-        context={"recipient": recipient, "own": own, "escalated": escalated},
+        context={"recipient": recipient, "own": own, "escalated": escalated, "unowned": unowned},
     )
 
 

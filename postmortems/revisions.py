@@ -98,6 +98,10 @@ def save_postmortem(*, form, formsets, author, expected_version, new_status=None
         postmortem = form.save()
         if is_new and author:
             postmortem.authors.add(author)
+        if is_new and postmortem.kind == PostMortem.Kind.PEOPLE:
+            # The viewers the team's leads chose for every people incident (accounts team page);
+            # authors can still remove them afterwards.
+            postmortem.viewers.add(*postmortem.team.default_viewers.filter(is_active=True))
         for formset in formsets:
             formset.instance = postmortem
             if formset.model is ActionItem:

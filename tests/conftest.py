@@ -86,3 +86,13 @@ def fast_passwords(settings):
 def lead(org, login):
     """A test client signed in as the Payments team's lead."""
     return login(org.people.lead)
+
+
+@pytest.fixture(autouse=True)
+def fresh_organisation_policy():
+    """Each test reads the organisation policy afresh: a rolled-back test must not leave it cached."""
+    from accounts.models import _policy_cache
+
+    _policy_cache.clear()
+    yield
+    _policy_cache.clear()

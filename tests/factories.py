@@ -334,3 +334,28 @@ def press_not_blame(client, postmortem, section, text, *, note="", htmx=True, bu
         data[section] = text
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(reverse("blamefeedback:not-blame"), data, headers=headers)
+
+
+# Added for invitations, teams and the audit log (issue 11) --------------------------
+
+def make_org_admin(username=None, **fields):
+    """A person with the organisation admin role (not a superuser)."""
+    from accounts.roles import make_org_admin as grant
+
+    user = make_user(username, **fields)
+    grant(user)
+    return user
+
+
+def make_invitation(team, email="new.person@example.test", *, role="member", by=None, days=7, **fields):
+    """A pending invitation (no email sent) and its link token."""
+    import secrets
+
+    from accounts import invitations
+    from accounts.models import Invitation
+
+    invitation = Invitation.objects.create(
+        team=team, email=email.lower(), role=role, invited_by=by, nonce=secrets.token_urlsafe(24),
+        expires_at=fields.pop("expires_at", timezone.now() + timedelta(days=days)), **fields,
+    )
+    return invitation, invitations.link_token(invitation)

@@ -3,6 +3,8 @@
 Rules: technical post-mortems are open to their team at every status and to everyone
 signed in once published; people post-mortems only to their authors, the team's leads
 and explicitly added viewers, at every status. Only authors and the team's leads edit.
+Organisation admins run accounts and teams, not incidents: for post-mortems they are
+like anyone outside the team (restricted people incidents stay closed to them).
 Each cell is checked through the object checks and through the querysets the views use.
 """
 import pytest
@@ -15,7 +17,8 @@ from tests import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 ROLES = [
-    "author", "lead", "member", "viewer", "other_member", "other_lead", "outsider", "inactive", "anonymous",
+    "author", "lead", "member", "viewer", "other_member", "other_lead", "outsider", "org_admin", "inactive",
+    "anonymous",
 ]
 STATUSES = ["draft", "review", "published"]
 
@@ -33,6 +36,7 @@ TABLE = {
     ("other_member", "technical"): PUBLISHED_ONLY,
     ("other_lead", "technical"): PUBLISHED_ONLY,
     ("outsider", "technical"): PUBLISHED_ONLY,
+    ("org_admin", "technical"): PUBLISHED_ONLY,
     ("inactive", "technical"): NOTHING,
     ("anonymous", "technical"): NOTHING,
     ("author", "people"): ALL,
@@ -42,6 +46,7 @@ TABLE = {
     ("other_member", "people"): NOTHING,
     ("other_lead", "people"): NOTHING,
     ("outsider", "people"): NOTHING,
+    ("org_admin", "people"): NOTHING,
     ("inactive", "people"): NOTHING,
     ("anonymous", "people"): NOTHING,
 }
@@ -61,6 +66,11 @@ def test_table_covers_every_role_kind_and_status():
 def person(everyone, role):
     if role == "anonymous":
         return AnonymousUser()
+    if role == "org_admin":
+        from django.contrib.auth import get_user_model
+
+        existing = get_user_model().objects.filter(username="org-admin").first()
+        return existing or factories.make_org_admin("org-admin")
     return getattr(everyone.people, {"other_lead": "other_team"}.get(role, role))
 
 

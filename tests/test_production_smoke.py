@@ -9,18 +9,17 @@ requirements file changes.
 import json
 import os
 import secrets
-import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import pytest
 
 from tests.integration.fixtures import TEST_REDIS_URL, flushed_redis, smtp_server  # noqa: F401 (fixture)
+from tests.integration.processes import Processes
 from tests.integration.smtp import free_port
 from tests.integration.worker import client_app
 
@@ -86,35 +85,6 @@ def production_env(smoke_database, smoke_redis, smtp_server):
         BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="1", LOG_FORMAT="json",
     )
     return env
-
-
-class Processes:
-    """Long-running processes in their own process groups, logging to files, stopped at teardown."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.running = {}
-
-    def start(self, name, command, env):
-        log = (self.directory / f"{name}.log").open("ab")
-        self.running[name] = (subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                               start_new_session=True), log)
-
-    def log(self, name):
-        return (self.directory / f"{name}.log").read_text(errors="replace")
-
-    def alive(self, name):
-        return self.running[name][0].poll() is None
-
-    def stop_all(self):
-        for process, log in self.running.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-            log.close()
 
 
 @pytest.fixture

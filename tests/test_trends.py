@@ -184,6 +184,42 @@ def test_a_theme_that_repeats_only_through_withheld_incidents_is_left_out(org, s
     assert trends.repeat_themes(visible(org.people.lead), SPRING) == []
 
 
+def test_a_repeat_theme_lists_its_newest_incidents_and_counts_them_all(org, spring, themes):
+    newest = [factories.make_incident(org.search, at(5, day), themes=[themes["Capacity"]]) for day in range(1, 8)]
+    factories.add_factor(newest[-1], theme=themes["Capacity"], description="Twice in one incident")
+    [capacity] = trends.repeat_themes(visible(org.people.member), SPRING)
+    assert capacity["count"] == capacity["listed_count"] == 9  # two in March, seven in May, each once
+    assert [item["pk"] for item in capacity["incidents"]] == [p.pk for p in reversed(newest)][:trends.REPEAT_NEWEST]
+
+
+def test_the_newest_incidents_of_a_repeat_theme_may_span_several_months(org, spring, themes):
+    may = [factories.make_incident(org.search, at(5, day), themes=[themes["Capacity"]]) for day in (3, 9)]
+    april = [factories.make_incident(org.search, at(4, day), themes=[themes["Capacity"]]) for day in (2, 20)]
+    [capacity] = trends.repeat_themes(visible(org.people.member), SPRING)
+    expected = [*reversed(may), *reversed(april), spring["march_2"], spring["march_1"]]
+    assert [item["pk"] for item in capacity["incidents"]] == [p.pk for p in expected][:trends.REPEAT_NEWEST]
+
+
+def test_a_hidden_repeat_theme_lists_and_counts_only_its_technical_incidents(org, spring, themes):
+    for day in (2, 3):
+        factories.make_incident(org.search, at(5, day), themes=[themes["Capacity"]])
+    factories.make_incident(org.payments, at(5, 4), kind="people", authors=[org.people.author],
+                            themes=[themes["Capacity"]])
+    [capacity] = trends.repeat_themes(visible(org.people.lead), SPRING)
+    assert capacity["hidden"] is True and capacity["listed_count"] == 4
+    assert capacity["kinds"] == ["technical"]
+    assert {item["kind"] for item in capacity["incidents"]} == {"technical"}
+
+
+def test_one_query_counts_every_theme_figure(org, spring, themes, django_assert_num_queries):
+    lead_view = visible(org.people.lead)
+    with django_assert_num_queries(2):  # the counts, then the names of the themes counted
+        counts = trends.theme_counts(lead_view, SPRING)
+    with django_assert_num_queries(0):
+        trends.themes_by_month(lead_view, SPRING, counts=counts)
+        trends.theme_totals(lead_view, SPRING, counts=counts)
+
+
 # Percentiles -----------------------------------------------------------------------------------
 
 def test_publish_delays_interpolate_like_percentile_cont(org):
@@ -204,6 +240,23 @@ def test_percentiles_of_an_odd_count_pick_the_middle(org):
     [march, *_] = trends.publish_delays(visible(org.people.member), SPRING)
     assert march["median_days"] == 5.0
     assert march["p90_days"] == 8.2  # position 1.8: 5 + 0.8 * (9 - 5)
+
+
+def test_percentiles_over_all_months_come_from_the_same_query(org, django_assert_num_queries):
+    for day, delay in [(3, 5), (4, 1), (5, 9)]:
+        factories.make_incident(org.payments, at(3, day), published_after=timedelta(days=delay))
+    factories.make_incident(org.payments, at(4, 2), published_after=timedelta(days=2))
+    measured = trends.incidents_in(visible(org.people.member), SPRING)
+    delays = trends.ExpressionWrapper(trends.F("published_at") - trends.F("resolved_at"),
+                                      output_field=trends.DurationField())
+    with django_assert_num_queries(1):
+        found = trends.percentiles_by_month(measured, month=trends.month_of("incident_on"), value=delays,
+                                            overall=True)
+    assert found[MARCH]["n"] == 3 and found[MARCH][0.5] == timedelta(days=5)
+    assert found[APRIL]["n"] == 1 and found[APRIL][0.5] == timedelta(days=2)
+    # All four: 1, 2, 5, 9 days -> median 3.5; 90th: position 2.7 -> 5 + 0.7 * (9 - 5) = 7.8
+    assert found[None]["n"] == 4
+    assert found[None][0.5] == timedelta(days=3.5) and found[None][0.9] == timedelta(days=7.8)
 
 
 # Follow-through ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,6 +112,8 @@ class PostMortem(models.Model):
             # The list's order (newest first, id breaking ties): a page is read off the index, no sort.
             models.Index(fields=["-created_at", "-id"], name="postmortem_newest_first"),
             GinIndex(fields=["search_vector"], name="postmortem_search_vector"),
+            # When the incident happened (trends.incident_date): statistics for the trends' date ranges.
+            models.Index(Coalesce("started_at", "detected_at", "created_at"), name="postmortem_incident_on"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="severity_in_range"),

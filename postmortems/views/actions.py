@@ -241,6 +241,8 @@ def _action_list(request, scope):
     return render(request, "postmortems/action_list.html", {
         **summary,
         "scope": scope,
+        # Open items whose owner left: the team's leads reassign them (empty for everyone else).
+        "needs_new_owner": actions.needing_new_owner(request.user)[:50] if scope == "team" else [],
         "title": SCOPES[scope]["title"],
         "form": form,
         "page": page,

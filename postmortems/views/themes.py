@@ -1,7 +1,7 @@
 """The contributing-factor taxonomy: shared themes and each team's own."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -32,7 +32,8 @@ def theme_create(request, team_slug):
     form = ThemeForm(request.POST or None, instance=Theme(team=team))
     if request.method == "POST" and form.is_valid():
         try:
-            form.save()
+            with transaction.atomic():  # a savepoint: the page still reads the database after a refusal
+                form.save()
         except IntegrityError:
             form.add_error("name", "This team already has a theme with that name.")
         else:

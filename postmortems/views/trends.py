@@ -5,6 +5,7 @@ static/js/trends.js) and a table with the same figures, whose cells link to the
 incidents behind them: the table is the page's no-JavaScript, accessible path.
 """
 from datetime import timedelta
+from functools import lru_cache
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
 from postmortems import trends
 from postmortems.blame import CATEGORIES
@@ -80,13 +82,18 @@ class Links:
 
     def __init__(self, period, teams, kind):
         self.period, self.teams, self.kind = period, [team.pk for team in teams], kind
+        self.list_url = reverse("postmortems:list")  # once, not for each of the page's hundreds of links
+        self.by_month = {}  # charts and tables link the same months: each URL is built once
 
     def incidents(self, first_day, last_day, **params):
         params.setdefault("kind", self.kind)
-        return trends.incidents_url(team=self.teams, **params, **{"from": first_day, "to": last_day})
+        return trends.with_query(self.list_url, team=self.teams, **params, **{"from": first_day, "to": last_day})
 
     def month(self, month, **params):
-        return self.incidents(*self.period.days_of(month), **params)
+        key = (month, *sorted(params.items()))
+        if key not in self.by_month:
+            self.by_month[key] = self.incidents(*self.period.days_of(month), **params)
+        return self.by_month[key]
 
     def whole(self, period=None, **params):
         period = period or self.period
@@ -105,15 +112,25 @@ class Links:
 # Tables and charts ----------------------------------------------------------------------
 
 def cell(value, url=None, *, hidden=False, text=None):
-    """One table cell; a hidden count gets no number and no link."""
+    """One table cell; a hidden count gets no number and no link.
+
+    Every key is always there: the template engine resolves a missing key through three
+    failed lookups and an exception, and a year's page has some four hundred cells.
+    """
     if hidden:
-        return {"text": "hidden", "hidden": True}
+        return {"text": "hidden", "hidden": True, "url": None, "value": None}
     if text is None:
         text = "–" if value is None else value
-    return {"text": text, "url": url if value else None, "value": value}
+    return {"text": text, "url": url if value else None, "value": value, "hidden": False}
 
 
 def month_label(month):
+    return _month_label(month, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _month_label(month, language):
+    # A page labels each month a dozen times, and each date_format looks up the language's formats.
     return date_format(month, "M Y")
 
 
@@ -167,9 +184,9 @@ def incidents_section(postmortems, period, links):
     }
 
 
-def themes_section(postmortems, period, links):
-    totals = trends.theme_totals(postmortems, period)
-    per_month = trends.themes_by_month(postmortems, period)
+def themes_section(postmortems, period, links, counts):
+    totals = trends.theme_totals(postmortems, period, counts=counts)
+    per_month = trends.themes_by_month(postmortems, period, counts=counts)
     months = period.months()
     stacked = [theme for theme in totals if not theme["hidden"]][:STACKED_THEMES]
     over_time = [
@@ -212,12 +229,13 @@ def themes_section(postmortems, period, links):
             },
         },
         "over_time_table": {
-            "caption": f"Incidents per month for the {len(stacked)} most frequent themes",
+            "caption": f"Incidents per month for the {len(stacked)} most frequent themes", "nowrap": False,
             "head": ["Theme", *(month_label(month) for month in months)],
             "rows": month_rows,
         },
         "top_table": {
             "caption": f"Top themes, {_period_text(period)}, against the previous {period.length} days",
+            "nowrap": False,
             "head": ["Theme", "This period", "Previous period", "Change"],
             "rows": top_rows,
         },
@@ -234,8 +252,8 @@ def _period_text(period):
     return f"{date_format(period.first_day, 'j M Y')} to {date_format(period.last_day, 'j M Y')}"
 
 
-def follow_through_section(items, period, links, now):
-    found = trends.follow_through(items, period, now)
+def follow_through_section(items, period, links, now, created):
+    found = trends.follow_through(items, period, now, created=created)
     months = found["months"]
     labels = [month_label(row["month"]) for row in months]
     created_url, done_url, overdue_url = links.items("all"), links.items("done"), links.items("overdue")
@@ -338,8 +356,8 @@ def blame_section(postmortems, period, links):
     }
 
 
-def action_quality_section(items, period, links):
-    months = trends.action_item_quality(items, period)
+def action_quality_section(items, period, links, created):
+    months = trends.action_item_quality(items, period, created=created)
     labels = [month_label(row["month"]) for row in months]
     url = links.items("all")
     rows = [{
@@ -367,8 +385,8 @@ def action_quality_section(items, period, links):
     }
 
 
-def repeat_section(postmortems, period, links):
-    themes = trends.repeat_themes(postmortems, period)
+def repeat_section(postmortems, period, links, counts):
+    themes = trends.repeat_themes(postmortems, period, counts=counts)
     for theme in themes:
         theme["url"] = links.whole(theme=theme["theme_id"])
         theme["kind_labels"] = [PostMortem.Kind(kind).label for kind in theme["kinds"]]
@@ -392,11 +410,14 @@ def trends_dashboard(request):
         postmortems = postmortems.filter(kind=kind)
     items = ActionItem.objects.filter(postmortem__in=postmortems.values("pk"))
     links = Links(period, teams, kind)
+    # Shared by two sections each: counted once.
+    theme_counts = trends.theme_counts(postmortems, period)
+    created = trends.items_created_by_month(items, period)
     sections = {
         "incidents": incidents_section(postmortems, period, links),
-        "themes": themes_section(postmortems, period, links),
-        "follow_through": follow_through_section(items, period, links, now),
-        "action_quality": action_quality_section(items, period, links),
+        "themes": themes_section(postmortems, period, links, theme_counts),
+        "follow_through": follow_through_section(items, period, links, now, created),
+        "action_quality": action_quality_section(items, period, links, created),
         "publishing": publishing_section(postmortems, period, links),
         "blame": blame_section(postmortems, period, links),
     }
@@ -407,7 +428,7 @@ def trends_dashboard(request):
         "period_text": _period_text(period),
         "teams": teams,
         "kind": PostMortem.Kind(kind).label if kind else "",
-        "repeat_themes": repeat_section(postmortems, period, links),
+        "repeat_themes": repeat_section(postmortems, period, links, theme_counts),
         "min_restricted": trends.MIN_RESTRICTED,
         "charts": charts,
         **sections,

@@ -1,0 +1,1 @@
+"""The accounts pages: organisation, team, invitation and audit log."""
