@@ -11,7 +11,7 @@ from axes.helpers import get_client_username, get_cool_off, get_lockout_paramete
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -40,6 +40,29 @@ def client_ip_address(request):
 
 def cool_off():
     return get_cool_off() or timedelta(0)
+
+
+# Slowed, then locked: once LOGIN_SLOWDOWN_AFTER failures are counted for the account or from the
+# address, each further attempt must wait 1, 2, 4, … seconds (at most MAX_PAUSE) after the last
+# failure. An attempt made too soon is refused without checking the password, so it costs the
+# server nothing and the guesser a round trip; it is not counted as a failure either.
+MAX_PAUSE = timedelta(seconds=30)
+
+
+def pause_before_next_attempt(request, username, now=None):
+    """How long this password sign-in must still wait (timedelta(0) when it may go ahead)."""
+    now = now or timezone.now()
+    after = settings.LOGIN_SLOWDOWN_AFTER
+    who = Q(ip_address=client_ip_address(request))
+    if username:
+        who |= Q(username=username)
+    counted = AccessAttempt.objects.filter(who, attempt_time__gte=now - cool_off()).aggregate(
+        failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    failures = counted["failures"] or 0
+    if failures < after:
+        return timedelta(0)
+    pause = min(timedelta(seconds=2 ** (failures - after)), MAX_PAUSE)
+    return max(counted["last"] + pause - now, timedelta(0))
 
 
 @dataclass(frozen=True)

@@ -61,13 +61,27 @@ def with_change_permission(queryset, user):
 
 # Selectors --------------------------------------------------------------------
 
+def team_scope(user):
+    """A Q on items: those of the person's teams' post-mortems that they may see.
+
+    A lead may read every post-mortem of the teams they lead, so those teams need only a
+    team filter, which the planner answers from the items in due-date order. Teams where
+    the person is a plain member still go through `visible_to` (people incidents stay
+    restricted to their authors, leads and viewers).
+    """
+    roles = permissions.team_roles(user)
+    led = [team_id for team_id, role in roles.items() if role == permissions.LEAD]
+    others = [team_id for team_id, role in roles.items() if role != permissions.LEAD]
+    scope = Q(postmortem__team_id__in=led)
+    if others:
+        visible = PostMortem.objects.visible_to(user).filter(team_id__in=others)
+        scope |= Q(postmortem__in=visible.values("pk"))
+    return scope
+
+
 def team_items(user):
     """What a person's dashboard covers: items of their teams' post-mortems they may see."""
-    # Narrow the visible post-mortems by team inside the subquery: the planner then reads only the
-    # teams' rows through the team index, instead of checking every post-mortem and joining back.
-    teams = list(permissions.team_roles(user))
-    visible = PostMortem.objects.visible_to(user).filter(team_id__in=teams)
-    return ActionItem.objects.filter(postmortem__in=visible.values("pk"))
+    return ActionItem.objects.filter(team_scope(user))
 
 
 def owned_items(user):
@@ -528,9 +542,11 @@ def needing_new_owner(user_or_team_ids):
         team_ids = permissions.lead_team_ids(user_or_team_ids)
     else:
         team_ids = list(user_or_team_ids)
+    # The few people who left, fetched first: with their ids in hand the planner reads only
+    # their open items (through the open-by-owner index), not every open item of the teams.
+    departed = list(get_user_model().objects.filter(is_active=False).values_list("pk", flat=True))
     return (
-        ActionItem.objects.filter(postmortem__team_id__in=team_ids, owner__isnull=False, owner__is_active=False)
-        .exclude(status__in=ActionItem.CLOSED_STATUSES)
+        ActionItem.objects.filter(postmortem__team_id__in=team_ids, owner_id__in=departed, status__in=OPEN_STATUSES)
         .select_related("owner", "postmortem__team")
         .order_by("due_date", "pk")
     )

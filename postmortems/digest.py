@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from postmortems import claims, mail, permissions, trends
+from postmortems import actions, claims, mail, permissions, trends
 from postmortems.actions import DUE_SOON, OPEN_STATUSES
 from postmortems.models import ActionItem, Digest, Membership, PostMortem, Profile
 from postmortems.reminders import describe_due, item_url, profile_of
@@ -222,8 +222,8 @@ def build_digest(person, *, now=None, week=None):
         person=person, week=week, starts=starts, ends=ends, today=today, zone_name=str(zone),
         team_postmortems=team_postmortems(visible, team_ids, starts, ends, zone),
         notable_postmortems=notable_postmortems(visible, team_ids, starts, ends, zone),
-        **own_items(person, visible, today),
-        team_overdue=team_overdue_counts(person, visible, today),
+        **own_items(person, today),
+        team_overdue=team_overdue_counts(person, today),
         highlights=trend_highlights(person, now, zone),
         unsubscribe_url=absolute(reverse("postmortems:digest-unsubscribe", args=[unsubscribe_token(person)])),
         one_click_unsubscribe_url=absolute(
@@ -285,7 +285,7 @@ ITEM_SECTIONS = {"overdue": "overdue", "due_soon": "due_week", "other_open": "op
 ITEM_FIELDS = ("title", "due_date", "priority", "postmortem__title", "postmortem__team__name")
 
 
-def own_items(person, visible, today):
+def own_items(person, today):
     """The person's open action items on post-mortems they may read: overdue, due soon, the rest.
 
     One query for all three sections: each item is numbered within its section and only
@@ -299,7 +299,7 @@ def own_items(person, visible, today):
     )
     by_due = [F("due_date").asc(nulls_last=True), F("pk").asc()]
     rows = (
-        ActionItem.objects.filter(owner=person, status__in=OPEN_STATUSES, postmortem__in=visible.values("pk"))
+        actions.owned_items(person).filter(status__in=OPEN_STATUSES)
         .annotate(section=section)
         .annotate(
             position=Window(RowNumber(), partition_by=[F("section")], order_by=by_due),
@@ -333,18 +333,15 @@ def _item_line(item, today):
     }
 
 
-def team_overdue_counts(person, visible, today):
+def team_overdue_counts(person, today):
     """[{team, count, url}] for each of the person's teams: open items past due that they may see."""
     memberships = list(Membership.objects.filter(user=person).select_related("team").order_by("team__name"))
-    # Counted from the teams' visible post-mortems joined to their overdue items: the database
-    # reads those teams' rows once, through the team index, rather than every post-mortem twice.
+    # Counted from the items alone, scoped as the action dashboard scopes them: the teams a
+    # person leads need only a team filter, other teams keep the full visibility rule.
     counts = dict(
-        visible.filter(
-            team_id__in=[m.team_id for m in memberships],
-            action_items__status__in=OPEN_STATUSES, action_items__due_date__lt=today,
-        )
-        .order_by().values("team_id").annotate(count=Count("action_items"))
-        .values_list("team_id", "count")
+        ActionItem.objects.filter(actions.team_scope(person), status__in=OPEN_STATUSES, due_date__lt=today)
+        .order_by().values("postmortem__team_id").annotate(count=Count("pk"))
+        .values_list("postmortem__team_id", "count")
     )
     return [
         {

@@ -216,6 +216,38 @@ def test_owned_items_leave_out_what_the_owner_may_not_see(spread, org):
     assert set(titles(actions.owned_items(org.people.member))) == {"technical", "search"}
 
 
+def test_a_lead_of_one_team_sees_only_what_members_see_in_their_other_team(spread, org):
+    """The led team needs only a team filter; the other team keeps the people-incident rule."""
+    p = org.people
+    factories.add_member(org.search, p.lead)
+    hidden = factories.make_postmortem(org.search, kind="people", authors=[p.other_team])
+    make_item(hidden, "search people", owner=p.member)
+    draft = factories.make_postmortem(org.search)
+    make_item(draft, "search draft", owner=p.member)
+    assert set(titles(actions.team_items(p.lead))) == {"technical", "people", "search", "search draft"}
+    hidden.viewers.add(p.lead)
+    assert "search people" in titles(actions.team_items(p.lead))
+
+
+def test_owned_items_follow_each_postmortems_visibility(spread, org):
+    p = org.people
+    other_draft = factories.make_postmortem(org.search)
+    make_item(other_draft, "other team draft", owner=p.member)
+    assert set(titles(actions.owned_items(p.member))) == {"technical", "search"}
+    spread["people"].postmortem.viewers.add(p.member)
+    assert set(titles(actions.owned_items(p.member))) == {"technical", "people", "search"}
+    assert set(titles(actions.owned_items(p.outsider))) == set()
+
+
+def test_dashboard_figures_of_a_member_leave_out_restricted_items(spread, org):
+    today = date.today()
+    now = datetime.now(dt_timezone.utc)
+    member = actions.summarise(actions.team_items(org.people.member), today=today, now=now, tab="all")
+    lead = actions.summarise(actions.team_items(org.people.lead), today=today, now=now, tab="all")
+    assert (member.open, member.listed) == (1, 1)
+    assert (lead.open, lead.listed) == (2, 2)
+
+
 def test_who_may_change_an_item(spread, org):
     p = org.people
     item = spread["technical"]

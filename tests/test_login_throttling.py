@@ -17,6 +17,8 @@ LOGIN = "/accounts/login/"
 @pytest.fixture(autouse=True)
 def quick(fast_passwords, settings):
     settings.AXES_FAILURE_LIMIT = 5
+    # The lock tests fail in quick succession; the slowdown before the lock has tests of its own.
+    settings.LOGIN_SLOWDOWN_AFTER = 1000
 
 
 def fail(client, username, times=1, address="10.0.0.1", url=LOGIN):
@@ -168,3 +170,48 @@ def test_client_address_falls_back_when_the_proxy_header_is_missing(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")
     assert safety.client_ip_address(request) == "10.0.0.2"
+
+
+# Slowed before locked ------------------------------------------------------------------------------
+
+def wind_back(seconds):
+    """As if the failures counted so far happened `seconds` earlier."""
+    for attempt in AccessAttempt.objects.all():
+        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=attempt.attempt_time - timedelta(seconds=seconds))
+
+
+def test_after_three_failures_the_next_attempt_must_wait_even_with_the_right_password(client, db, settings):
+    settings.LOGIN_SLOWDOWN_AFTER = 3
+    user = factories.make_user()
+    fail(client, user.username, times=3)
+    response = sign_in(client, user.username)
+    assert response.status_code == 429
+    assert "Wait 1 second and try again" in response.content.decode()
+    assert f'value="{user.username}"' in response.content.decode()  # the typed name is kept
+    assert "_auth_user_id" not in client.session
+    # The refused attempt was not counted: after the pause the right password works.
+    assert AccessAttempt.objects.get().failures_since_start == 3
+    wind_back(2)
+    assert sign_in(client, user.username).status_code == 302
+
+
+def test_the_pause_doubles_with_each_failure_and_the_lock_still_comes(client, db, settings):
+    settings.LOGIN_SLOWDOWN_AFTER = 3
+    user = factories.make_user()
+    fail(client, user.username, times=3)
+    wind_back(2)
+    fail(client, user.username)  # the fourth, counted
+    assert "Wait 2 seconds" in sign_in(client, user.username).content.decode()
+    wind_back(3)
+    fail(client, user.username)  # the fifth: locked
+    wind_back(60)
+    assert sign_in(client, user.username).status_code == 429  # locked now, not slowed
+    assert AccessAttempt.objects.get().failures_since_start == 5
+
+
+def test_the_pause_follows_the_address_across_accounts(client, db, settings):
+    settings.LOGIN_SLOWDOWN_AFTER = 3
+    first, second = factories.make_user(), factories.make_user()
+    fail(client, first.username, times=3, address="10.9.9.9")
+    assert sign_in(client, second.username, address="10.9.9.9").status_code == 429
+    assert sign_in(client, second.username, address="10.1.1.1").status_code == 302

@@ -29,3 +29,26 @@ def test_lead_adds_a_team_theme_and_a_duplicate_name_is_refused_with_the_text_ke
 def test_member_who_is_not_a_lead_cannot_add_team_themes(client, org):
     client.force_login(org.people.member)
     assert client.get(f"/themes/{org.payments.slug}/new/").status_code == 404
+
+
+def test_theme_use_counts_match_what_each_reader_may_open(org):
+    from itertools import product
+
+    from postmortems import permissions
+    from postmortems.models import ContributingFactor
+    from postmortems.views.themes import theme_uses
+
+    themes = [Theme.objects.create(name="Bench theme A"), Theme.objects.create(name="Bench theme B")]
+    people = org.people
+    for n, (team, kind, status) in enumerate(product([org.payments, org.search], ["technical", "people"],
+                                                      ["draft", "published"])):
+        postmortem = factories.make_postmortem(team, kind=kind, status=status, authors=[people.author],
+                                               viewers=[people.viewer] if n % 3 == 0 else [])
+        for theme in themes[:1 + n % 2]:
+            factories.add_factor(postmortem, theme=theme)
+    for reader in (people.author, people.lead, people.member, people.viewer, people.other_team):
+        expected = {}
+        for factor in ContributingFactor.objects.select_related("postmortem").filter(theme__in=themes):
+            if permissions.can_view(reader, factor.postmortem):
+                expected[factor.theme_id] = expected.get(factor.theme_id, 0) + 1
+        assert theme_uses(reader, themes) == expected, reader.username

@@ -1,5 +1,7 @@
 """Account safety pages: sign-in with a code, password reset and change, two-factor, sign out everywhere,
 and the organisation admin's lockouts and two-factor policy."""
+import math
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -67,6 +69,17 @@ class LoginView(auth_views.LoginView):
     """Django's login page; a person with two-factor on is asked for a code before being signed in."""
 
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        pause = safety.pause_before_next_attempt(request, request.POST.get("username", ""))
+        if pause:
+            seconds = max(1, math.ceil(pause.total_seconds()))
+            messages.error(request, f"Several sign-ins failed just now. Wait {seconds} second{'s' if seconds != 1 else ''} "
+                                    "and try again.")
+            # An unbound form: binding it would check the password, which is what must wait.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         # The single sign-on button and the "SSO only" switch share this page.

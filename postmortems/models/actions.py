@@ -57,6 +57,12 @@ class ActionItem(models.Model):
             # A person's open items in due-date order: "My action items" and the digest's own items.
             models.Index(fields=["owner", "due_date", "id"], condition=Q(status__in=["open", "in_progress"]),
                          name="actionitem_open_by_owner"),
+            # The "All" tab reads every item in due-date order and stops at a page's worth.
+            models.Index(fields=["due_date", "id"], name="actionitem_by_due"),
+            # Items done in the last weeks: the summary's completion rate and median days to done.
+            models.Index(fields=["closed_at"], condition=Q(status="done"), name="actionitem_done_by_closed"),
+            # Trends count the items created in a period: only that period's rows, not all history.
+            models.Index(fields=["created_at"], name="actionitem_created"),
         ]
 
     def __str__(self):

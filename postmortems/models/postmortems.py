@@ -195,6 +195,11 @@ class ContributingFactor(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # A period's incidents look up their themes here without reading the factor rows
+            # (index-only), so the trends' theme counts do not scan every factor ever written.
+            models.Index(fields=["postmortem", "theme"], name="factor_postmortem_theme"),
+        ]
 
     def __str__(self):
         return f"{self.theme.name}: {self.description[:60]}"

@@ -7,19 +7,36 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from postmortems import permissions
 from postmortems.forms import ThemeForm
-from postmortems.models import PostMortem, Team, Theme
+from postmortems.models import ContributingFactor, PostMortem, Team, Theme
+
+
+def theme_uses(user, themes):
+    """{theme_id: contributing factors naming it on post-mortems this person may read}.
+
+    One GROUP BY over the factors, semi-joined to the readable post-mortems, instead of a
+    per-theme filtered count that tests every factor against the visibility subquery: a
+    count must not reveal restricted incidents, and this one counts exactly the same rows.
+    """
+    visible = PostMortem.objects.visible_to(user).order_by().values("pk")
+    rows = (
+        ContributingFactor.objects.order_by()
+        .filter(theme__in=themes, postmortem_id__in=visible)
+        .values("theme_id").annotate(uses=Count("pk"))
+    )
+    return {row["theme_id"]: row["uses"] for row in rows}
 
 
 @login_required
 def theme_list(request):
     team_ids = list(permissions.team_roles(request.user))
-    themes = (
+    themes = list(
         Theme.objects.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
         .select_related("team")
-        # Only uses the reader may see: a count must not reveal restricted incidents.
-        .annotate(uses=Count("factors", filter=Q(factors__postmortem__in=PostMortem.objects.visible_to(request.user))))
         .order_by("team__name", "name")
     )
+    uses = theme_uses(request.user, themes)
+    for theme in themes:
+        theme.uses = uses.get(theme.pk, 0)
     lead_teams = Team.objects.filter(pk__in=permissions.lead_team_ids(request.user))
     return render(request, "postmortems/theme_list.html", {
         "themes": themes, "lead_teams": lead_teams, "form": ThemeForm(),
