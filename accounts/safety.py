@@ -4,6 +4,7 @@ django-axes counts failed password sign-ins and refuses new ones once a limit is
 (config/settings.py, "Account safety"). This module gives it Debrief's client address and
 lockout page, and lets organisation admins see and lift the locks.
 """
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,10 +50,19 @@ def cool_off():
 MAX_PAUSE = timedelta(seconds=30)
 
 
+def login_username(raw):
+    """The username as the login form cleans it (stripped, NFKC), which is also what django-axes counts.
+
+    Without this, " alice" or full-width "ａｌｉｃｅ" sign in as alice but escape her slow-down.
+    """
+    return unicodedata.normalize("NFKC", (raw or "").strip())
+
+
 def pause_before_next_attempt(request, username, now=None):
     """How long this password sign-in must still wait (timedelta(0) when it may go ahead)."""
     now = now or timezone.now()
     after = settings.LOGIN_SLOWDOWN_AFTER
+    username = login_username(username)
     who = Q(ip_address=client_ip_address(request))
     if username:
         who |= Q(username=username)

@@ -53,6 +53,11 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
     def get(self, request):
         if not sso.is_enabled():
             raise Http404("Single sign-on is not configured.")
+        if request.GET.get("error") and request.GET.get("state") not in request.session.get("oidc_states", {}):
+            # Anyone can link to the callback with ?error=…&error_description=…: unless this browser
+            # started that sign-in, those words are the linker's (shown on Debrief's own address), and
+            # mozilla-django-oidc would sign the person out on the way.
+            return refused(request, STALE_ANSWER)
         try:
             return super().get(request)
         except sso.SSORefused as refusal:

@@ -119,3 +119,118 @@ def test_editor_with_feedback_controls_open_has_no_serious_accessibility_violati
     page.locator("#blame-summary mark.blame-mark").focus()
     page.locator("#missed-summary summary").click()
     assert axe_violations(page) == []
+
+
+# Accounts: sign-in safety, two-factor, teams and organisation pages ------------------------------
+
+def _two_factor_user():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import two_factor
+
+    user = factories.make_user()
+    device = TOTPDevice.objects.create(user=user, name=two_factor.APP_DEVICE_NAME, confirmed=True)
+    return user, device
+
+
+def _code(device):
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():0{device.digits}d}"
+
+
+@pytest.fixture
+def org_admin(org):
+    from accounts.roles import make_org_admin
+
+    admin = factories.make_user("olga", first_name="Olga", last_name="Admin")
+    make_org_admin(admin)
+    return admin
+
+
+@pytest.mark.parametrize("path", ["/accounts/password/reset/", "/accounts/password/reset/sent/",
+                                  "/accounts/password/reset/done/", "/accounts/password/reset/MQ/bad-token/"])
+def test_password_reset_pages_have_no_serious_accessibility_violations(page, db, path):
+    page.goto(path)
+    assert axe_violations(page) == []
+
+
+def test_password_reset_set_password_page_has_no_serious_accessibility_violations(page, db):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = factories.make_user()
+    page.goto(f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
+              f"{default_token_generator.make_token(user)}/")
+    page.locator("input[type=password]").first.wait_for()
+    assert axe_violations(page) == []
+
+
+def test_lockout_page_has_no_serious_accessibility_violations(page, db, settings):
+    settings.LOGIN_SLOWDOWN_AFTER = 1000
+    user = factories.make_user()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill("wrong-password")
+        page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Sign-in is locked").wait_for()
+    assert axe_violations(page) == []
+
+
+def test_two_factor_enrolment_and_backup_codes_have_no_serious_accessibility_violations(page, log_in, db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = factories.make_user()
+    log_in(user)
+    page.goto("/accounts/two-factor/")
+    assert axe_violations(page) == []
+    page.locator("#id_code").fill(_code(TOTPDevice.objects.get(user=user)))
+    page.get_by_role("button", name="Turn on two-factor").click()
+    page.get_by_text("Each works once").wait_for()
+    assert axe_violations(page) == []
+
+
+def test_two_factor_code_step_and_settings_have_no_serious_accessibility_violations(page, log_in, db):
+    user, device = _two_factor_user()
+    log_in(user)
+    page.wait_for_url("**/accounts/login/code/")
+    assert axe_violations(page) == []
+    page.locator("#id_code").fill(_code(device))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/")
+    page.goto("/accounts/two-factor/")
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/organisation/", "/organisation/audit/", "/organisation/locks/",
+                                  "/organisation/two-factor/", "/teams/", "/teams/{slug}/"])
+def test_organisation_pages_have_no_serious_accessibility_violations(page, log_in, org, org_admin, path):
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts import invitations
+
+    invitations.invite(org.payments, ["new.person@example.test"], "member", by=org.people.lead)
+    AccessAttempt.objects.create(username=org.people.member.username, ip_address="10.0.0.9", user_agent="test",
+                                 failures_since_start=settings.AXES_FAILURE_LIMIT, attempt_time=timezone.now())
+    log_in(org_admin)
+    page.goto(path.format(slug=org.payments.slug))
+    assert axe_violations(page) == []
+
+
+def test_team_page_for_a_member_has_no_serious_accessibility_violations(page, log_in, org):
+    log_in(org.people.member)
+    page.goto(f"/teams/{org.payments.slug}/")
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("address", ["new.person@example.test", "nia@example.test"])
+def test_invitation_pages_have_no_serious_accessibility_violations(page, org, address):
+    from accounts import invitations
+
+    invitation = invitations.invite(org.payments, [address], "member", by=org.people.lead).invited[0]
+    page.goto(f"/invitations/{invitations.link_token(invitation)}/")
+    assert axe_violations(page) == []
