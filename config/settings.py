@@ -250,6 +250,8 @@ AXES_LOCKOUT_PARAMETERS = [
     for item in env_list("AXES_LOCKOUT_PARAMETERS", "username,ip_address")
 ]
 AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN …" line on every start of every command; failures and lockouts are still logged.
+AXES_VERBOSE = False
 # Before the lock: from this many failures on, each attempt waits 1, 2, 4… s after the last (accounts/safety.py).
 LOGIN_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_SLOWDOWN_AFTER", "3"))
 # Attempts made while locked do not push the end of the lock further away, so the time the
