@@ -3,10 +3,12 @@ from .models import AuditEntry
 
 
 def client_address(request):
-    """The address the request came from (REMOTE_ADDR: set by the server, not by the client)."""
+    """The address the request came from, by the same rule as the lockouts (TRUSTED_PROXY_COUNT)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from accounts.safety import client_ip_address  # safety writes audit entries: imported here, not at the top
+
+    return client_ip_address(request)
 
 
 def record(action, summary, *, actor=None, request=None, target_user=None, target_name="", team=None, **details):

@@ -131,3 +131,13 @@ def test_changes_made_on_the_pages_land_in_the_log(org, login, admin):
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"team.created", "membership.added", "account.deactivated"} <= actions
     assert all(e.actor == admin for e in AuditEntry.objects.all())
+
+
+def test_audit_entries_record_the_client_behind_a_trusted_proxy_as_lockouts_do(settings, rf):
+    from accounts import audit
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert audit.client_address(request) == "203.0.113.7"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert audit.client_address(request) == "10.0.0.2"  # without trusted proxies the header is ignored
