@@ -21,7 +21,9 @@ max_requests_jitter = 200
 # The access log goes to stdout; Debrief's own request line (with user and request id) is in the
 # application log, so LOG_FORMAT=json collectors get one JSON line per request from there.
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%({x-request-id}o)s"'
+# Method and path only, never the query string: a pulse answer link carries its secret there, and
+# that secret with this log would tie an anonymous response to a person.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms "%({x-request-id}o)s"'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Heartbeat files in memory, not on a container's overlay disk.

@@ -33,6 +33,10 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             user = getattr(request, "user", None)
+            # A view that must not tie the request to a person (an anonymous near-miss report)
+            # sets `log_without_user`; the line then carries no user id.
+            if getattr(request, "log_without_user", False):
+                user = None
             logger.info(
                 "%s %s %s", request.method, request.path, response.status_code,
                 extra={

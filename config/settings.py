@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "postmortems",
     "blamefeedback",
     "accounts",
+    "pulse",
+    "nearmisses",
     # Account safety (issue 11): login throttling and two-factor devices.
     "axes",
     "django_otp",
@@ -225,6 +227,18 @@ CELERY_BEAT_SCHEDULE["send-digests"] = {
     "options": {"expires": 14 * 60},
 }
 # --- end of weekly digest -----------------------------------------------------
+
+# --- Team pulse (issue 12) ----------------------------------------------------
+# A team's pulse results appear only with at least this many responses (never fewer than 3).
+PULSE_MIN_RESPONSES = int(os.environ.get("PULSE_MIN_RESPONSES", "5"))
+# A claimed pulse invitation whose email was never confirmed sent is retried after this long.
+PULSE_CLAIM_LEASE_SECONDS = int(os.environ.get("PULSE_CLAIM_LEASE_SECONDS", str(REMINDER_CLAIM_LEASE_SECONDS)))
+CELERY_BEAT_SCHEDULE["send-pulse"] = {
+    "task": "pulse.send_pulse",
+    "schedule": 15 * 60,
+    "options": {"expires": 14 * 60},
+}
+# --- end of team pulse --------------------------------------------------------
 
 # --- Invitations (issue 11) ---------------------------------------------------
 # An invitation link works this many days after it is sent (or resent).

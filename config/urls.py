@@ -11,8 +11,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("feedback/", include("blamefeedback.urls")),
+    path("near-misses/", include("nearmisses.urls")),
     path("", include("accounts.urls")),
     path("", include("accounts.urls_sso")),
+    path("", include("pulse.urls")),
     path("", include("postmortems.urls")),
 ]
 

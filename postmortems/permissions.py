@@ -132,3 +132,65 @@ def feedback_review_filter(user):
 def can_edit_vocabulary(user):
     """Any team lead (and superusers) may change the organisation's blame-check vocabulary."""
     return _is_person(user) and (user.is_superuser or bool(lead_team_ids(user)))
+
+
+# Near-miss reports (the nearmisses app) ----------------------------------------------
+#
+# A team's leads see and triage all of its near misses. Technical near misses are open to the
+# team's members too; people near misses only to the leads, as people incidents are. A named
+# reporter always sees their own report; an anonymous one is linked to nobody, so nobody sees it
+# as theirs. Superusers get nothing extra here, as with post-mortems (the admin is theirs).
+
+def near_miss_visible_filter(user):
+    """A Q for the near misses this person may read."""
+    if not _is_person(user):
+        return Q(pk__in=[])
+    technical = Q(kind="technical", team_id__in=list(team_roles(user)))
+    own = Q(anonymous=False, reporter_id=user.pk)
+    return Q(team_id__in=lead_team_ids(user)) | technical | own
+
+
+def near_miss_triage_filter(user):
+    """A Q for the near misses this person triages: every report of the teams they lead."""
+    if not _is_person(user):
+        return Q(pk__in=[])
+    return Q(team_id__in=lead_team_ids(user))
+
+
+def can_view_near_miss(user, near_miss):
+    if not _is_person(user):
+        return False
+    role = team_roles(user).get(near_miss.team_id)
+    if role == LEAD or (role is not None and near_miss.kind == "technical"):
+        return True
+    return not near_miss.anonymous and near_miss.reporter_id == user.pk
+
+
+def can_triage_near_miss(user, near_miss):
+    return _is_person(user) and team_roles(user).get(near_miss.team_id) == LEAD
+
+
+def can_report_near_miss(user):
+    """Anyone in a team may report a near miss for one of their teams."""
+    return bool(team_roles(user))
+
+
+# Team pulse (the pulse app) ----------------------------------------------------------
+#
+# A team's members (leads included) answer its pulse and see its scores; only its leads read
+# the comments and change the questions and the schedule. Nobody else learns the pulse exists.
+# Which figures may be shown at all (the anonymity threshold) is decided in `pulse.results`.
+
+def can_see_pulse(user, team):
+    """Members and leads of the team: they answer and see the scores."""
+    return team.pk in team_roles(user)
+
+
+def can_lead_pulse(user, team):
+    """The team's leads: comments, questions and settings."""
+    return team_roles(user).get(team.pk) == LEAD
+
+
+def pulse_team_ids(user):
+    """The ids of the teams whose pulse this person takes part in."""
+    return list(team_roles(user))

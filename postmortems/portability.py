@@ -4,9 +4,18 @@
 its id, plus a format version; `postmortems/<id>-<slug>.md` is one Markdown file per post-mortem for
 people to read. Password hashes are never written, so imported people get unusable passwords.
 Reminder and digest records are left out: they only say which emails already went out.
+
+Near-miss reports go in full, under their random (UUID) ids; an anonymous one has no reporter and no
+time of day to write, because it stores neither. Of the team pulse, each team's settings, its question
+sets (every version, with their statements) and its periods go in, so a restored team keeps the history
+of its questions. Pulse responses, their answers, participations and invitations are never written:
+single responses in a file could be narrowed below the anonymity threshold of `pulse.results` by anyone
+holding it, and participations say who answered. Back them up with pg_dump instead: imported periods
+have no responses.
 """
 import datetime
 import json
+import uuid
 from pathlib import Path
 
 from django.apps import apps
@@ -18,16 +27,21 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
+from nearmisses.models import NearMiss
 from postmortems import guides, search
 from postmortems.models import (
     ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Membership, PostMortem, Profile,
     Revision, Team, Theme, TimelineEvent,
 )
+from pulse.models import Period, PulseSettings, QuestionSet, Response, Statement
 
 User = get_user_model()
 
 FORMAT = "debrief-organisation"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 had no near misses and no pulse: read as a version 2 export with none of either.
+ADDED_IN_VERSION_2 = ["near_misses", "pulse_settings", "pulse_question_sets", "pulse_periods"]
+READABLE_VERSIONS = [1, FORMAT_VERSION]
 DATA_FILE = "organisation.json"
 MARKDOWN_FOLDER = "postmortems"
 # What an import needs to recreate a person; the password hash, groups and permissions stay behind.
@@ -83,6 +97,10 @@ def organisation_data():
         "themes": [_row(theme, usernames) for theme in Theme.objects.order_by("pk")],
         "postmortems": _postmortem_rows(usernames, with_feedback=feedback_model is not None),
         "vocabulary_terms": [_row(term, usernames) for term in term_model.objects.order_by("pk")] if term_model else [],
+        "near_misses": _near_miss_rows(usernames),
+        "pulse_settings": [_row(pulse_settings, usernames) for pulse_settings in PulseSettings.objects.order_by("pk")],
+        "pulse_question_sets": _question_set_rows(usernames),
+        "pulse_periods": [_row(period, usernames) for period in Period.objects.order_by("pk")],
     }
 
 
@@ -102,6 +120,11 @@ def export_counts(data):
         "blame acknowledgements": sum(len(row["blame_acknowledgements"]) for row in postmortems),
         "blame feedback": sum(len(row["blame_feedback"]) for row in postmortems),
         "vocabulary terms": len(data["vocabulary_terms"]),
+        "near misses": len(data["near_misses"]),
+        "pulse settings": len(data["pulse_settings"]),
+        "pulse question sets": len(data["pulse_question_sets"]),
+        "pulse statements": sum(len(row["statements"]) for row in data["pulse_question_sets"]),
+        "pulse periods": len(data["pulse_periods"]),
     }
 
 
@@ -130,6 +153,8 @@ def _user_rows(usernames):
 
 
 def _plain(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
     # Dates and datetimes alike; isoformat keeps microseconds and the UTC offset, which JSON encoders may not.
     return value.isoformat() if isinstance(value, datetime.date) else value
 
@@ -182,6 +207,26 @@ def _postmortem_row(postmortem, usernames, *, with_feedback):
     return row
 
 
+def _near_miss_rows(usernames):
+    """Every near-miss report with its theme ids, named reporters by username; anonymous ones store no reporter."""
+    # By their random ids: the order says nothing about when an anonymous report came in.
+    return [
+        {**_row(near_miss, usernames), "themes": sorted(theme.pk for theme in near_miss.themes.all())}
+        for near_miss in NearMiss.objects.order_by("pk").prefetch_related("themes")
+    ]
+
+
+def _question_set_rows(usernames):
+    """Every version of every team's pulse questions, with its statements."""
+    queryset = QuestionSet.objects.order_by("pk").prefetch_related(
+        Prefetch("statements", queryset=Statement.objects.order_by("pk")))
+    return [
+        {**_row(question_set, usernames),
+         "statements": [_row(statement, {}, skip=("question_set",)) for statement in question_set.statements.all()]}
+        for question_set in queryset
+    ]
+
+
 def markdown_filename(postmortem):
     """`<id>-<slug>.md`: sorted by id, readable by title."""
     return f"{postmortem.pk}-{slugify(postmortem.title)[:60].strip('-') or 'postmortem'}.md"
@@ -230,8 +275,9 @@ def _name(user):
 def import_organisation(directory):
     """Restore an export into an empty database, all or nothing; return counts and the people kept as they were.
 
-    Post-mortems and everything below them keep their ids; shared themes already here are matched by name.
-    People are matched by username: a superuser of this database with an exported username is kept as is.
+    Post-mortems and everything below them, near misses and pulse questions and periods keep their ids; shared
+    themes already here are matched by name. People are matched by username: a superuser of this database with
+    an exported username is kept as is. A version 1 export (before near misses and the pulse) reads as one with none.
     """
     data = read_export(directory)
     feedback_model, term_model = _blamefeedback_models()
@@ -250,6 +296,8 @@ def import_organisation(directory):
         _import_postmortems(data["postmortems"], users, themes)
         if term_model is not None:
             _create(term_model, [_instance(term_model, row, users) for row in data["vocabulary_terms"]])
+        _import_near_misses(data["near_misses"], users, themes)
+        _import_pulse(data, users)
         _reset_sequences()
     return {"counts": export_counts(data), "kept_users": kept}
 
@@ -265,9 +313,11 @@ def read_export(directory):
         raise ImportRefused(f"{path} is not valid JSON: {error}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused(f"{path} is not a Debrief organisation export.")
-    if data.get("format_version") != FORMAT_VERSION:
+    if data.get("format_version") not in READABLE_VERSIONS:
         raise ImportRefused(f"{path} has format version {data.get('format_version')!r}; "
-                            f"this Debrief reads version {FORMAT_VERSION}.")
+                            f"this Debrief reads versions {' and '.join(map(str, READABLE_VERSIONS))}.")
+    if data["format_version"] == 1:
+        data = {**data, **{key: [] for key in ADDED_IN_VERSION_2}}
     return data
 
 
@@ -276,6 +326,11 @@ def refuse_unless_empty():
     _, term_model = _blamefeedback_models()
     found = {
         "post-mortems": PostMortem.objects.count(),
+        "near misses": NearMiss.objects.count(),
+        "pulse settings": PulseSettings.objects.count(),
+        "pulse question sets": QuestionSet.objects.count(),
+        "pulse periods": Period.objects.count(),
+        "pulse responses": Response.objects.count(),
         "teams": Team.objects.count(),
         "users who are not superusers": User.objects.filter(is_superuser=False).count(),
         "vocabulary terms": term_model.objects.count() if term_model else 0,
@@ -390,6 +445,23 @@ def _import_postmortems(rows, users, themes):
     search.update_search_vector([postmortem.pk for postmortem, _ in pairs])
 
 
+def _import_near_misses(rows, users, themes):
+    """Create the near-miss reports with their ids and themes; run after the post-mortems they were promoted to."""
+    near_misses = _create(NearMiss, [_instance(NearMiss, row, users) for row in rows])
+    through = NearMiss.themes.through
+    _create(through, [through(nearmiss_id=near_miss.pk, theme_id=themes[theme])
+                      for near_miss, row in zip(near_misses, rows) for theme in row["themes"]])
+
+
+def _import_pulse(data, users):
+    """Create the teams' pulse settings, question sets with their statements, and periods, with their ids."""
+    _create(PulseSettings, [_instance(PulseSettings, row, users) for row in data["pulse_settings"]])
+    _create(QuestionSet, [_instance(QuestionSet, row, users) for row in data["pulse_question_sets"]])
+    _create(Statement, [_instance(Statement, statement, users, question_set_id=row["id"])
+                        for row in data["pulse_question_sets"] for statement in row["statements"]])
+    _create(Period, [_instance(Period, row, users) for row in data["pulse_periods"]])
+
+
 def _snapshot_with_theme_ids(snapshot, themes):
     """A revision's snapshot with its factors' theme ids as imported.
 
@@ -406,7 +478,8 @@ def _reset_sequences():
     """Point each id sequence past the ids an import wrote, so the next row created gets a fresh one."""
     feedback_model, term_model = _blamefeedback_models()
     models = [Team, Theme, PostMortem, TimelineEvent, ContributingFactor, ActionItem, ActionItemChange, Revision,
-              BlameAcknowledgement, *(model for model in [feedback_model, term_model] if model)]
+              BlameAcknowledgement, PulseSettings, QuestionSet, Statement, Period,
+              *(model for model in [feedback_model, term_model] if model)]
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)

@@ -119,3 +119,26 @@ def test_other_seeds_still_cover_every_status():
     seed("--seed", "3")
     assert set(PostMortem.objects.values_list("status", flat=True)) == set(PostMortem.Status.values)
     assert set(ActionItem.objects.values_list("status", flat=True)) == set(ActionItem.Status.values)
+
+
+def test_the_platform_lead_sees_a_pulse_signal_on_the_trends_page_after_seeding(seeded, client):
+    """The demo's story: Platform's pulse slid weeks before its people incident, and the trends page says so."""
+    from pulse import early_warning
+
+    samira = get_user_model().objects.get(username="samira")
+    client.force_login(samira)
+    html = client.get("/trends/").content.decode()
+    assert 'data-signal="pulse"' in html
+    assert "“My workload is sustainable.” has scored below its usual range" in html
+    assert "A migration deadline stretched Platform thin" in PostMortem.objects.filter(
+        team__slug="platform", kind=PostMortem.Kind.PEOPLE).values_list("title", flat=True)
+    kinds = {signal.kind for signal in early_warning.signals_for(samira, now=timezone.now())}
+    assert {early_warning.PULSE, early_warning.NEAR_MISSES} <= kinds
+    # People Ops has a pulse but too few people for results; Payments has none; Support's is steady.
+    hannah, priya, maria = (get_user_model().objects.get(username=name) for name in ("hannah", "priya", "maria"))
+    client.force_login(hannah)
+    assert "Not enough responses yet." in client.get("/trends/").content.decode()
+    client.force_login(priya)
+    assert "No pulse yet for this team." in client.get("/trends/").content.decode()
+    assert not [signal for signal in early_warning.signals_for(maria, now=timezone.now())
+                if signal.kind == early_warning.PULSE]

@@ -16,10 +16,12 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
+from nearmisses import trends as near_miss_trends
 from postmortems import trends
 from postmortems.blame import CATEGORIES
 from postmortems.forms import DATE_WIDGET
 from postmortems.models import ActionItem, PostMortem, Team
+from pulse import control_chart, early_warning
 
 PERIODS = {
     "30": "Last 30 days", "90": "Last 90 days", "180": "Last 180 days", "365": "Last 365 days", "custom": "Custom",
@@ -393,6 +395,110 @@ def repeat_section(postmortems, period, links, counts):
     return themes
 
 
+# Signals, pulse and near misses (issue 12) ------------------------------------------------
+
+READING_TEXT = {
+    control_chart.BELOW: "▼ below the usual range",
+    control_chart.ABOVE: "▲ above the usual range",
+    control_chart.WITHIN: "within the usual range",
+    None: "– building the usual range",
+}
+
+
+def signals_section(user, teams, now):
+    """The reader's teams: their signals, and each pulse statement over time with its usual range.
+
+    Pulse figures come only from `pulse.results` (through `early_warning`), so a period below the
+    anonymity threshold has no number here, and a team with none says so without a count.
+    """
+    overviews = early_warning.team_overviews(user, now=now, team_ids=[team.pk for team in teams] or None)
+    charts, pulse_teams = {}, []
+    for overview in overviews:
+        if overview.pulse_state == "hidden":
+            continue
+        team_url = reverse("pulse:team", args=[overview.team.slug])
+        statements = []
+        for chart in overview.statements:
+            name = f"pulse-{overview.team.pk}-{chart.statement.pk}"
+            charts[name] = _pulse_chart(chart, team_url)
+            statements.append({"chart": name, **_pulse_statement(chart, team_url)})
+        pulse_teams.append({"team": overview.team, "state": overview.pulse_state, "url": team_url,
+                            "statements": statements})
+    return {
+        "charts": charts,
+        "teams": pulse_teams,
+        "signals": [signal for overview in overviews for signal in overview.signals],
+        "has_teams": bool(overviews),
+        "filtered": bool(teams),
+    }
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+def _pulse_chart(chart, team_url):
+    labels = [date_format(reading.period, "j M") for reading in chart.readings]
+    urls = [f"{team_url}{reading.period.isoformat()}/" for reading in chart.readings]
+    return {
+        "type": "line", "labels": labels, "yTitle": "Mean score (1 to 5)",
+        "datasets": [
+            dataset("Mean score", [_round(reading.mean) for reading in chart.readings], urls, "#0072b2"),
+            dataset("Usual range, low end", [_round(reading.low) for reading in chart.readings], urls, "#6b7280",
+                    dashed=True),
+            dataset("Usual range, high end", [_round(reading.high) for reading in chart.readings], urls, "#6b7280",
+                    dashed=True),
+        ],
+    }
+
+
+def _pulse_statement(chart, team_url):
+    latest = chart.readings[-1]
+    moved = chart.signal
+    rows = [{
+        "label": date_format(reading.period, "j M Y"),
+        "cells": [
+            cell(reading.mean, f"{team_url}{reading.period.isoformat()}/", text=f"{reading.mean:.1f}"),
+            cell(None, text="–" if reading.low is None else f"{reading.low:.1f} to {reading.high:.1f}"),
+            cell(None, text=READING_TEXT[reading.position]),
+        ],
+    } for reading in reversed(chart.readings)]
+    return {
+        "text": chart.statement.text,
+        "latest": latest,
+        "reading": READING_TEXT[latest.position],
+        "since": moved.since if moved else None,
+        "direction": moved.direction if moved else None,
+        "table": {
+            "caption": f"“{chart.statement.text}”: mean score per period (newest first) and its usual range",
+            "nowrap": True, "head": ["Period starting", "Mean score", "Usual range", "Reading"], "rows": rows,
+        },
+    }
+
+
+def near_miss_section(user, period, links, theme_totals):
+    """Near misses per theme for the period, beside the incidents with the same theme.
+
+    Counts are of near misses the reader may read; one that includes one or two people near
+    misses is withheld, as theme counts of incidents are.
+    """
+    found = near_miss_trends.near_misses_by_theme(user, start=period.start, end=period.end)
+    incidents = {theme["theme_id"]: theme for theme in theme_totals}
+    rows = []
+    for theme in found["themes"]:
+        incident = incidents.get(theme["theme_id"])
+        incident_cell = (cell(0) if incident is None else
+                         cell(incident["count"], links.whole(theme=theme["theme_id"]), hidden=incident["hidden"]))
+        rows.append({"label": theme["name"], "cells": [
+            cell(theme["count"], theme["url"], hidden=theme["hidden"]),
+            incident_cell,
+        ]})
+    return {
+        "caption": f"Near misses per theme beside incidents with the theme, {_period_text(period)}",
+        "nowrap": False, "head": ["Theme", "Near misses", "Incidents"], "rows": rows,
+    }
+
+
 # The page -------------------------------------------------------------------------------
 
 @login_required
@@ -422,6 +528,8 @@ def trends_dashboard(request):
         "blame": blame_section(postmortems, period, links),
     }
     charts = {name: spec for section in sections.values() for name, spec in section["charts"].items()}
+    signals = signals_section(request.user, teams, now)
+    charts.update(signals["charts"])
     return render(request, "postmortems/trends.html", {
         "form": form,
         "period": period,
@@ -431,5 +539,9 @@ def trends_dashboard(request):
         "repeat_themes": repeat_section(postmortems, period, links, theme_counts),
         "min_restricted": trends.MIN_RESTRICTED,
         "charts": charts,
+        "signals": signals,
+        # theme_totals reads the counts already fetched: no query of its own.
+        "near_misses": near_miss_section(request.user, period, links,
+                                         trends.theme_totals(postmortems, period, counts=theme_counts)),
         **sections,
     })

@@ -24,3 +24,4 @@ class Command(BaseCommand):
             "Imported people have unusable passwords: nobody can sign in with a password until one is set. "
             "Set one with `manage.py changepassword USERNAME` or in /admin/."
         )
+        self.stdout.write("Pulse responses are not in exports: imported pulse periods have no responses.")

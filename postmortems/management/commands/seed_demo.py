@@ -6,6 +6,7 @@ from django.db import transaction
 
 from postmortems import action_quality, demo_content
 from postmortems.models import ActionItem
+from pulse import demo as pulse_demo
 
 
 class Command(BaseCommand):
@@ -26,12 +27,14 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             if existing:
+                pulse_demo.delete_demo_data()  # first: near misses and pulse answers protect the teams
                 deleted = demo_content.delete_demo_data()
                 self.stdout.write("Deleted " + ", ".join(f"{n} {what}" for what, n in deleted.items()) + ".")
                 leftover = demo_content.existing_demo_data()
                 if leftover:
                     raise CommandError(f"Not demo data, so left alone: {leftover}. Rename or remove it first.")
             result = demo_content.seed(seed=seed)
+            result["counts"].update(pulse_demo.seed(seed=seed)["counts"])
             # As if each item had been saved in the editor, so the trends show the check's pass rate.
             action_quality.stamp_wording(ActionItem.objects.all())
 
