@@ -19,7 +19,9 @@ reminders. Then it runs, at one fixed moment:
     digest again a second digest sweep, with nothing left to send
 
 and prints for each the queries, the time they spent in the database and the
-wall time.
+wall time. "database" is the time spent inside the driver's `execute` for those
+queries: the server's work, the round trips and the driver turning parameters into
+SQL. The rest of the wall time is Python: building emails and the sweep's bookkeeping.
 """
 import argparse
 import logging

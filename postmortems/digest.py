@@ -9,9 +9,12 @@ one, and a missed week is never sent late as a burst.
 
 Content covers the seven days before the scheduled moment, so consecutive weeks
 neither overlap nor leave gaps, and the same week's digest says the same thing
-whether it is sent on time, retried or previewed. Everything is read through
+whether it is sent on time, retried or previewed. Everything follows the rules of
 `PostMortem.objects.visible_to(person)`: a restricted people incident the person
-may not open never reaches a title, a link or a count.
+may not open never reaches a title, a link or a count. A sweep builds a batch of
+people's digests with a fixed number of queries (`build_digests`), so those rules
+are applied per person to rows read for the whole batch; tests/test_digest_equivalence.py
+checks every section against `visible_to` itself.
 
 Exactly once: a `Digest` row (person, week) is claimed under a uniqueness
 constraint before the email goes out, and `sent_at` is set only once the mail
@@ -35,10 +38,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from postmortems import actions, claims, mail, permissions, trends
+from postmortems import claims, mail, permissions, reminders, trends
 from postmortems.actions import DUE_SOON, OPEN_STATUSES
 from postmortems.models import ActionItem, Digest, Membership, PostMortem, Profile
 from postmortems.reminders import describe_due, item_url, profile_of
+from pulse import early_warning
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +176,8 @@ class DigestContent:
     unsubscribe_url: str
     one_click_unsubscribe_url: str
     links: dict = field(default_factory=dict)
+    # New early-warning signals of the teams the person leads (pulse.early_warning); empty for others.
+    signals: list = field(default_factory=list)
 
     @property
     def item_sections(self):
@@ -210,25 +216,58 @@ class DigestContent:
 
 def build_digest(person, *, now=None, week=None):
     """This person's digest for `week` (default: their current week) as it reads at `now`."""
-    now = now or timezone.now()
-    zone = zone_of(person)
-    week = week or this_week(person, now)
-    ends = scheduled_at(person, week)
-    starts = ends - timedelta(days=7)
-    today = timezone.localtime(now, zone).date()
-    team_ids = list(permissions.team_roles(person))
-    visible = PostMortem.objects.visible_to(person)
+    return build_digests([(person, week)], now=now or timezone.now())[0]
+
+
+@dataclass
+class SharedFigures:
+    """Figures that depend on a team or a visibility, not on one person: worked out once per sweep.
+
+    `highlights`: {(visibility, zone name, now): highlights}; `overdue`: {(team_id, today):
+    {kind: open items past due}}. A sweep passes one to each of its
+    batches, so readers alike in later batches cost no query.
+    """
+
+    highlights: dict = field(default_factory=dict)
+    overdue: dict = field(default_factory=dict)
+    signals: dict = field(default_factory=dict)
+
+
+def build_digests(wanted, *, now, shared=None):
+    """The digests of many people at once: [(person, week or None)] in, [DigestContent] out, in that order.
+
+    The sweep builds a batch of people this way and the preview page a batch of one, so
+    both read the same queries: one each for the people's teams, the restricted incidents
+    they may read, the post-mortems published in their windows, their own open items and
+    their teams' overdue counts, however many people and items there are. Trend highlights
+    and the teams' overdue counts are worked out once per distinct visibility and time zone,
+    and per team: pass one `SharedFigures` to every batch of a sweep to share them across batches.
+    """
+    readers = [_Reader(person, now, week) for person, week in wanted]
+    if not readers:
+        return []
+    _read_access(readers)
+    published = _published_in_windows(readers)
+    items = _own_items(readers)
+    shared = SharedFigures() if shared is None else shared
+    overdue = _team_overdue_counts(readers, shared.overdue)
+    return [_content(reader, now, published, items, overdue, shared) for reader in readers]
+
+
+def _content(reader, now, published, items, overdue, shared):
+    """One reader's digest from what their batch read."""
+    token = unsubscribe_token(reader.person)
     return DigestContent(
-        person=person, week=week, starts=starts, ends=ends, today=today, zone_name=str(zone),
-        team_postmortems=team_postmortems(visible, team_ids, starts, ends, zone),
-        notable_postmortems=notable_postmortems(visible, team_ids, starts, ends, zone),
-        **own_items(person, today),
-        team_overdue=team_overdue_counts(person, today),
-        highlights=trend_highlights(person, now, zone),
-        unsubscribe_url=absolute(reverse("postmortems:digest-unsubscribe", args=[unsubscribe_token(person)])),
-        one_click_unsubscribe_url=absolute(
-            reverse("postmortems:digest-unsubscribe-one-click", args=[unsubscribe_token(person)])
-        ),
+        person=reader.person, week=reader.week, starts=reader.starts, ends=reader.ends, today=reader.today,
+        zone_name=str(reader.zone),
+        team_postmortems=team_postmortems(reader, published),
+        notable_postmortems=notable_postmortems(reader, published),
+        **items[reader.person.pk],
+        team_overdue=overdue[reader.person.pk],
+        highlights=trend_highlights(reader, now, shared.highlights),
+        signals=lead_signals(reader, now, shared.signals),
+        unsubscribe_url=absolute(reverse("postmortems:digest-unsubscribe", args=[token])),
+        one_click_unsubscribe_url=absolute(reverse("postmortems:digest-unsubscribe-one-click", args=[token])),
         links={
             "preview": absolute(reverse("postmortems:digest")),
             "my_actions": absolute(reverse("postmortems:my-actions")),
@@ -237,34 +276,115 @@ def build_digest(person, *, now=None, week=None):
     )
 
 
-def _section(queryset, line, url=""):
-    """The first MAX_LISTED rows as lines, with the total: one query, however long the list."""
-    rows = list(queryset.annotate(section_total=Window(Count("pk")))[:MAX_LISTED])
-    total = rows[0].section_total if rows else 0
-    return Section([line(row) for row in rows], total, url)
+def lead_signals(reader, now, cache):
+    """Signals that started in the digest's week for the teams this reader leads, dated in their zone.
+
+    A team's signals read the same for every lead of it (a lead may read everything of their
+    team), so leads of the same teams in the same zone share one computation per sweep.
+    People who lead no team cost nothing.
+    """
+    led = tuple(sorted(team_id for team_id, role in reader.roles.items() if role == permissions.LEAD))
+    if not led:
+        return []
+    key = (led, reader.starts, now)
+    if key not in cache:
+        reader.person._debrief_team_roles = dict(reader.roles)  # what permissions.team_roles would read again
+        with timezone.override(reader.zone):
+            cache[key] = early_warning.new_signals_for_lead(reader.person, since=reader.starts, now=now)
+    return cache[key]
 
 
-def published_between(postmortems, starts, ends):
-    """Published post-mortems whose publication falls in [starts, ends), most severe first."""
-    return (
-        postmortems.filter(status=PostMortem.Status.PUBLISHED, published_at__gte=starts, published_at__lt=ends)
-        .select_related("team").order_by("severity", "-published_at", "pk")
+class _Reader:
+    """One person of a batch: their window and today, and, once `_read_access` ran, what they may read."""
+
+    def __init__(self, person, now, week=None):
+        self.person = person
+        self.zone = zone_of(person)
+        self.week = week or this_week(person, now)
+        self.ends = scheduled_at(person, self.week)
+        self.starts = self.ends - timedelta(days=7)
+        self.today = timezone.localtime(now, self.zone).date()
+        self.memberships = []
+        self.roles = {}  # {team_id: role}, as `permissions.team_roles`
+        self.restricted = set()  # people incidents they wrote or were shared with
+
+    def in_window(self, postmortem):
+        return self.starts <= postmortem.published_at < self.ends
+
+    def may_read(self, postmortem):
+        """`permissions.can_view`, answered from what the batch read rather than a query per incident."""
+        if not (self.person.is_active and self.person.is_authenticated):
+            return False
+        return permissions.can_view_given(postmortem, roles=self.roles, readable_restricted=self.restricted)
+
+    @property
+    def visibility(self):
+        """What decides `visible_to` for this person: equal for two people, they may read the same post-mortems."""
+        led = frozenset(team_id for team_id, role in self.roles.items() if role == permissions.LEAD)
+        return self.person.is_active, frozenset(self.roles), led, frozenset(self.restricted)
+
+
+def _read_access(readers):
+    """Each reader's teams and the restricted incidents they may read: two queries for the batch."""
+    by_pk = {}
+    for reader in readers:
+        by_pk.setdefault(reader.person.pk, []).append(reader)
+    memberships = Membership.objects.filter(user_id__in=by_pk).select_related("team").order_by("team__name", "pk")
+    for membership in memberships:
+        for reader in by_pk[membership.user_id]:
+            reader.memberships.append(membership)
+            reader.roles[membership.team_id] = membership.role
+    # People incidents open to their authors and named viewers, whatever team they are on.
+    people = PostMortem.Kind.PEOPLE
+    authored = PostMortem.authors.through.objects.filter(user_id__in=by_pk, postmortem__kind=people)
+    shared = PostMortem.viewers.through.objects.filter(user_id__in=by_pk, postmortem__kind=people)
+    access = authored.values_list("user_id", "postmortem_id").union(shared.values_list("user_id", "postmortem_id"))
+    for user_id, postmortem_id in access:
+        for reader in by_pk[user_id]:
+            reader.restricted.add(postmortem_id)
+
+
+# Post-mortems published in the window ---------------------------------------------------
+
+def _published_in_windows(readers):
+    """Every post-mortem any reader of the batch might list, most severe first: one query.
+
+    Published within the union of the readers' windows, on one of their teams or notable;
+    each reader then keeps the ones in their own window that they may read.
+    """
+    teams = {team_id for reader in readers for team_id in reader.roles}
+    notable = Q(kind=PostMortem.Kind.TECHNICAL, severity__in=NOTABLE_SEVERITIES)
+    return list(
+        PostMortem.objects.filter(
+            Q(team_id__in=teams) | notable, status=PostMortem.Status.PUBLISHED,
+            published_at__gte=min(reader.starts for reader in readers),
+            published_at__lt=max(reader.ends for reader in readers),
+        )
+        .select_related("team").only("title", "kind", "severity", "status", "published_at", "team__name")
+        .order_by("severity", "-published_at", "pk")
     )
 
 
-def team_postmortems(visible, team_ids, starts, ends, zone):
+def team_postmortems(reader, published):
     """What the person's own teams published in the window (people incidents only if they may read them)."""
-    queryset = published_between(visible.filter(team_id__in=team_ids), starts, ends)
-    return _section(queryset, lambda postmortem: _postmortem_line(postmortem, zone))
+    found = [postmortem for postmortem in published
+             if postmortem.team_id in reader.roles and reader.in_window(postmortem) and reader.may_read(postmortem)]
+    return _postmortem_section(found, reader.zone)
 
 
-def notable_postmortems(visible, team_ids, starts, ends, zone):
+def notable_postmortems(reader, published):
     """Severe technical incidents other teams published in the window: news for everyone."""
-    queryset = published_between(
-        visible.filter(kind=PostMortem.Kind.TECHNICAL, severity__in=NOTABLE_SEVERITIES).exclude(team_id__in=team_ids),
-        starts, ends,
-    )
-    return _section(queryset, lambda postmortem: _postmortem_line(postmortem, zone))
+    found = [
+        postmortem for postmortem in published
+        if postmortem.kind == PostMortem.Kind.TECHNICAL and postmortem.severity in NOTABLE_SEVERITIES
+        and postmortem.team_id not in reader.roles and reader.in_window(postmortem) and reader.may_read(postmortem)
+    ]
+    return _postmortem_section(found, reader.zone)
+
+
+def _postmortem_section(postmortems, zone):
+    """The first MAX_LISTED as lines, with the total."""
+    return Section([_postmortem_line(postmortem, zone) for postmortem in postmortems[:MAX_LISTED]], len(postmortems))
 
 
 def _postmortem_line(postmortem, zone):
@@ -279,41 +399,54 @@ def _postmortem_line(postmortem, zone):
     }
 
 
+# The person's open items ------------------------------------------------------------------
+
 # The person's open items fall into these sections, in this order; the value is the tab of
 # "My action items" that lists the whole section.
 ITEM_SECTIONS = {"overdue": "overdue", "due_soon": "due_week", "other_open": "open"}
-ITEM_FIELDS = ("title", "due_date", "priority", "postmortem__title", "postmortem__team__name")
+ITEM_FIELDS = ("title", "due_date", "priority", "owner_id", "postmortem__title", "postmortem__team__name")
 
 
-def own_items(person, today):
-    """The person's open action items on post-mortems they may read: overdue, due soon, the rest.
+def _own_items(readers):
+    """{person_id: {section name: Section}}: each reader's open items on post-mortems they may read.
 
-    One query for all three sections: each item is numbered within its section and only
-    the first MAX_LISTED of each come back, each carrying its section's total.
+    One query for every reader and section: each item is numbered within its owner's
+    section and only the first MAX_LISTED of each come back, carrying the section's total.
+    An item's section depends on its owner's today, so owners are grouped by their today.
     """
-    soon = today + DUE_SOON
-    section = Case(
-        When(due_date__lt=today, then=Value(0)),
-        When(due_date__lte=soon, then=Value(1)),
-        default=Value(2),  # due later, or no due date
-    )
+    owners_by_today = {}
+    for reader in readers:
+        owners_by_today.setdefault(reader.today, set()).add(reader.person.pk)
+    whens = []
+    for today, owners in owners_by_today.items():
+        whens += [
+            When(owner_id__in=owners, due_date__lt=today, then=Value(0)),
+            When(owner_id__in=owners, due_date__lte=today + DUE_SOON, then=Value(1)),
+        ]
+    section = Case(*whens, default=Value(2))  # due later, or no due date
+    today_of = {reader.person.pk: reader.today for reader in readers}
     by_due = [F("due_date").asc(nulls_last=True), F("pk").asc()]
+    partition = [F("owner_id"), F("section")]
     rows = (
-        actions.owned_items(person).filter(status__in=OPEN_STATUSES)
+        # Items on post-mortems their owner may read: `visible_to` for each owner, in the one query.
+        ActionItem.objects.filter(reminders.owner_may_view(), owner_id__in=today_of, status__in=OPEN_STATUSES)
         .annotate(section=section)
         .annotate(
-            position=Window(RowNumber(), partition_by=[F("section")], order_by=by_due),
-            section_total=Window(Count("pk"), partition_by=[F("section")]),
+            position=Window(RowNumber(), partition_by=partition, order_by=by_due),
+            section_total=Window(Count("pk"), partition_by=partition),
         )
         .filter(position__lte=MAX_LISTED)
         .select_related("postmortem__team").only(*ITEM_FIELDS)
-        .order_by("section", *by_due)
+        .order_by("owner_id", "section", *by_due)
     )
-    found = {index: Section([], 0, _my_actions_url(tab)) for index, tab in enumerate(ITEM_SECTIONS.values())}
+    found = {}
+    for reader in readers:
+        found.setdefault(reader.person.pk, [Section([], 0, _my_actions_url(tab)) for tab in ITEM_SECTIONS.values()])
     for item in rows:
-        found[item.section].lines.append(_item_line(item, today))
-        found[item.section].total = item.section_total
-    return dict(zip(ITEM_SECTIONS, found.values()))
+        section = found[item.owner_id][item.section]
+        section.lines.append(_item_line(item, today_of[item.owner_id]))
+        section.total = item.section_total
+    return {pk: dict(zip(ITEM_SECTIONS, sections)) for pk, sections in found.items()}
 
 
 def _my_actions_url(status):
@@ -333,35 +466,101 @@ def _item_line(item, today):
     }
 
 
-def team_overdue_counts(person, today):
-    """[{team, count, url}] for each of the person's teams: open items past due that they may see."""
-    memberships = list(Membership.objects.filter(user=person).select_related("team").order_by("team__name"))
-    # Counted from the items alone, scoped as the action dashboard scopes them: the teams a
-    # person leads need only a team filter, other teams keep the full visibility rule.
-    counts = dict(
-        ActionItem.objects.filter(actions.team_scope(person), status__in=OPEN_STATUSES, due_date__lt=today)
-        .order_by().values("postmortem__team_id").annotate(count=Count("pk"))
-        .values_list("postmortem__team_id", "count")
+# The teams' overdue counts ----------------------------------------------------------------
+
+def _team_overdue_counts(readers, counts):
+    """{person_id: [{team, count, url}]} for each reader's teams: open items past due that they may see.
+
+    Scoped as the action dashboard scopes them (`actions.team_scope`): a lead counts every
+    item of the teams they lead; a member counts the technical incidents' items and those
+    of the people incidents they may read. `counts` holds each team's figures, by kind,
+    before a day (see `SharedFigures.overdue`); the teams it lacks are counted in one query,
+    and the people incidents that members of the batch may read in one more, if there are any.
+    """
+    todays = sorted({reader.today for reader in readers})
+    teams = {team_id for reader in readers for team_id in reader.roles}
+    _count_overdue({team_id for team_id in teams if any((team_id, today) not in counts for today in todays)},
+                   todays, counts)
+    readable = _readable_overdue(readers, todays)
+    found = {}
+    for reader in readers:
+        found[reader.person.pk] = [
+            {
+                "team": membership.team.name,
+                "count": _overdue_for(reader, membership, counts[membership.team_id, reader.today], readable),
+                "url": absolute(reverse("postmortems:actions") + "?"
+                                + urlencode({"status": "overdue", "team": membership.team_id})),
+            }
+            for membership in reader.memberships
+        ]
+    return found
+
+
+def _overdue_for(reader, membership, team_counts, readable):
+    """A lead counts all of a team's overdue items; a member, the technical ones and those they may read."""
+    if membership.role == permissions.LEAD:
+        return sum(team_counts.values())
+    return team_counts.get(PostMortem.Kind.TECHNICAL, 0) + sum(
+        count for (postmortem_id, team_id, today), count in readable.items()
+        if team_id == membership.team_id and today == reader.today and postmortem_id in reader.restricted
     )
-    return [
-        {
-            "team": membership.team.name,
-            "count": counts.get(membership.team_id, 0),
-            "url": absolute(reverse("postmortems:actions") + "?"
-                            + urlencode({"status": "overdue", "team": membership.team_id})),
-        }
-        for membership in memberships
-    ]
 
 
-def trend_highlights(person, now, zone):
+def _count_overdue(teams, todays, counts):
+    """Fill `counts` for these teams and days: {kind: open items past due}."""
+    if not teams:
+        return
+    rows = (
+        ActionItem.objects.filter(status__in=OPEN_STATUSES, due_date__lt=todays[-1], postmortem__team_id__in=teams)
+        .order_by().values("postmortem__team_id", "postmortem__kind")
+        .annotate(**{f"before_{n}": Count("pk", filter=Q(due_date__lt=today)) for n, today in enumerate(todays)})
+    )
+    for team_id in teams:
+        for today in todays:
+            counts[team_id, today] = {}
+    for row in rows:
+        for n, today in enumerate(todays):
+            counts[row["postmortem__team_id"], today][row["postmortem__kind"]] = row[f"before_{n}"]
+
+
+def _readable_overdue(readers, todays):
+    """{(people incident, team, day): open items past due} for the people incidents members of the batch may read.
+
+    Only members need these (a lead counts the whole team), and only on their own teams.
+    """
+    wanted = {
+        postmortem_id for reader in readers if reader.restricted
+        and any(role != permissions.LEAD for role in reader.roles.values())
+        for postmortem_id in reader.restricted
+    }
+    if not wanted:
+        return {}
+    rows = (
+        ActionItem.objects.filter(status__in=OPEN_STATUSES, due_date__lt=todays[-1], postmortem_id__in=wanted)
+        .order_by().values("postmortem_id", "postmortem__team_id")
+        .annotate(**{f"before_{n}": Count("pk", filter=Q(due_date__lt=today)) for n, today in enumerate(todays)})
+    )
+    return {
+        (row["postmortem_id"], row["postmortem__team_id"], today): row[f"before_{n}"]
+        for row in rows for n, today in enumerate(todays)
+    }
+
+
+# Trend highlights -------------------------------------------------------------------------
+
+def trend_highlights(reader, now, cache):
     """Two or three trend highlights from the dashboard's aggregates, with absolute links.
 
-    `trends.highlights` reads the active time zone, so it runs in the person's.
+    The highlights depend only on what the reader may read and on their time zone (the
+    periods are whole local days), so readers alike in both share one computation.
+    `trends.highlights` reads the active time zone, so it runs in the reader's.
     """
-    with timezone.override(zone):
-        found = trends.highlights(person, now)
-    return [{"text": highlight["text"], "url": absolute(highlight["url"])} for highlight in found[:3]]
+    key = (reader.visibility, str(reader.zone), now)
+    if key not in cache:
+        with timezone.override(reader.zone):
+            found = trends.highlights(reader.person, now)
+        cache[key] = [{"text": highlight["text"], "url": absolute(highlight["url"])} for highlight in found[:3]]
+    return [dict(highlight) for highlight in cache[key]]
 
 
 # Unsubscribing ------------------------------------------------------------------------
@@ -434,17 +633,33 @@ KEY_FIELDS = ("person_id", "week")
 def send_due_digests(*, now=None, people=None):
     """Claim and email every pending digest (to `people`, default everyone), each exactly once.
 
-    Claims are taken and recorded a batch of people at a time (`claims.send_in_batches`);
-    building each digest costs the same few queries however many items it lists.
+    Claims are taken and recorded a batch of people at a time (`claims.send_in_batches`),
+    and each batch's digests are built together (`build_digests`): the queries grow with
+    the batches and the distinct visibilities, not with the people or their items.
     """
     now = now or timezone.now()
     result = SweepResult()
     jobs = [(due, [due.key]) for due in pending_digests(now=now, people=people)]
+    shared = SharedFigures()
+    built = {}
+
+    def prepare(batch):
+        built.clear()
+        try:
+            contents = build_digests([(due.person, due.week) for due in batch], now=now, shared=shared)
+        except Exception:
+            # One person's bad data must not cost everyone their digest: `send` builds each one alone,
+            # so only the digests that really fail to build fail (and are retried).
+            logger.exception("Building a batch of %d digests failed; building them one at a time", len(batch))
+            return
+        built.update(zip((due.key for due in batch), contents))
 
     def send(due, _won):
-        digest_email(build_digest(due.person, now=now, week=due.week)).send()
+        content = built.get(due.key) or build_digest(due.person, now=now, week=due.week)
+        digest_email(content).send()
 
-    for outcome in claims.send_in_batches(Digest, KEY_FIELDS, jobs, now=now, lease=lease(), send=send):
+    outcomes = claims.send_in_batches(Digest, KEY_FIELDS, jobs, now=now, lease=lease(), send=send, prepare=prepare)
+    for outcome in outcomes:
         _report(outcome, result)
     return result
 

@@ -86,6 +86,19 @@ def can_view(user, postmortem):
     return postmortem.viewers.filter(pk=user.pk).exists()
 
 
+def can_view_given(postmortem, *, roles, readable_restricted):
+    """`can_view` answered from what the caller already read, for batches (the weekly digest).
+
+    `roles` is the person's {team_id: role} and `readable_restricted` the ids of the people
+    incidents they author or were added to as a viewer; the person is active.
+    """
+    if postmortem.kind == "technical":
+        return postmortem.team_id in roles or postmortem.status == "published"
+    if postmortem.kind == "people":
+        return roles.get(postmortem.team_id) == LEAD or postmortem.pk in readable_restricted
+    return False
+
+
 def can_edit(user, postmortem):
     if not _is_person(user):
         return False

@@ -33,6 +33,7 @@ from datetime import timedelta, timezone as dt_timezone
 from itertools import groupby
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -178,9 +179,33 @@ def open_items_due_by(last_date, *, escalate_by=None):
         .annotate(owner_may_view=Case(When(owner_may_view(), then=Value(True)), default=Value(False),
                                       output_field=BooleanField()))
         .filter(wanted)
-        .select_related("postmortem__team", "owner__profile")
+        # What the policy and the email read, and no more: at 100,000 items the post-mortems'
+        # text sections made every row half a kilobyte and the sort spilled to disk.
+        .select_related("postmortem__team", "owner__profile").only(*REMINDER_FIELDS)
         .order_by("due_date", "pk")
     )
+
+
+REMINDER_FIELDS = (
+    "title", "status", "priority", "due_date", "owner_id", "postmortem__title", "postmortem__team__name",
+    "owner__username", "owner__first_name", "owner__last_name", "owner__email", "owner__is_active",
+    "owner__profile__timezone", "owner__profile__reminders_paused",
+)
+
+
+def _without_jit(queryset):
+    """Evaluate a query with PostgreSQL's JIT compiler off.
+
+    The planner prices the per-item visibility subqueries of `open_items_due_by` far above
+    `jit_above_cost`, so it compiled the query on every sweep: 0.7 s of its 1.0 s at 100,000
+    items (EXPLAIN ANALYZE), for a query that reads a few thousand pages and needs none.
+    """
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    # No savepoint: SET LOCAL lasts until the end of the transaction, the caller's if it has one.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        return list(queryset)
 
 
 def leads_by_team(team_ids):
@@ -199,7 +224,7 @@ def due_reminders(*, now=None):
     now = now or timezone.now()
     # Nobody's today is later than UTC's today + 1 (UTC+14 is the furthest zone).
     latest_today = now.astimezone(dt_timezone.utc).date() + timedelta(days=1)
-    items = list(open_items_due_by(
+    items = _without_jit(open_items_due_by(
         latest_today + timedelta(days=days_before()), escalate_by=latest_today - timedelta(days=escalate_after()),
     ))
     leads = leads_by_team({item.postmortem.team_id for item in items})

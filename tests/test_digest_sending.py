@@ -162,6 +162,31 @@ def test_the_sweep_takes_the_same_queries_for_5_or_50_open_items(people, mailout
     assert "and 7 more" in ada.body  # 17 overdue items, 10 listed: the long list really was built
 
 
+def test_building_a_sweeps_digests_takes_the_same_queries_for_3_or_12_people(people, mailoutbox):
+    """Digests are built a batch at a time: only recording each sent email (at once) grows with the people."""
+    everyone = people + [factories.make_user(f"new{n}") for n in range(9)]
+    add_overdue_items(everyone, 60)
+    with CaptureQueriesContext(connection) as few:
+        assert sweep(people=digest.recipients().filter(pk__in=[person.pk for person in people])).emails_sent == 3
+    Digest.objects.all().delete()
+
+    with CaptureQueriesContext(connection) as many:
+        assert sweep(people=digest.recipients()).emails_sent == 12
+
+    assert len(many.captured_queries) == len(few.captured_queries) + 9
+
+
+def test_a_sweep_of_several_batches_sends_each_digest_once_with_its_own_content(people, mailoutbox, monkeypatch):
+    monkeypatch.setattr(claims, "BATCH_SIZE", 2)
+    add_overdue_items(people, 6)
+
+    assert sweep().emails_sent == 3
+    assert sweep().emails_sent == 0
+    assert addresses(mailoutbox) == ["ada@example.test", "mo@example.test", "uma@example.test"]
+    for message in mailoutbox:
+        assert "2 of your action items overdue" in message.subject
+
+
 def test_the_uniqueness_constraint_allows_one_row_per_person_and_week(people):
     from django.db import IntegrityError, transaction
 
@@ -272,12 +297,13 @@ def test_one_failing_recipient_does_not_stop_the_others(people, mailoutbox):
 
 @pytest.mark.parametrize("where", ["building", "sending"])
 def test_an_unexpected_error_fails_only_that_digest_and_is_retried(people, mailoutbox, caplog, settings, where):
-    real_build, real_send = digest.build_digest, LocmemBackend.send_messages
+    real_highlights, real_send = digest.trend_highlights, LocmemBackend.send_messages
 
-    def build_fails_for_mo(person, **kwargs):
-        if person.email == "mo@example.test":
+    def build_fails_for_mo(reader, *args, **kwargs):
+        # Fails the batch the three are built in; the sweep then builds each alone, so only mo's fails.
+        if reader.person.email == "mo@example.test":
             raise ValueError("a section blew up")
-        return real_build(person, **kwargs)
+        return real_highlights(reader, *args, **kwargs)
 
     def send_fails_for_mo(backend, messages):
         if messages[0].to == ["mo@example.test"]:
@@ -285,7 +311,7 @@ def test_an_unexpected_error_fails_only_that_digest_and_is_retried(people, mailo
         return real_send(backend, messages)
 
     if where == "building":
-        patch = mock.patch.object(digest, "build_digest", build_fails_for_mo)
+        patch = mock.patch.object(digest, "trend_highlights", build_fails_for_mo)
     else:
         patch = mock.patch.object(LocmemBackend, "send_messages", send_fails_for_mo)
     with patch:

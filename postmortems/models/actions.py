@@ -124,7 +124,8 @@ class Reminder(models.Model):
         OVERDUE = "overdue", "Overdue"
         ESCALATION = "escalation", "Overdue, escalated to lead"
 
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique constraint's index starts with the item.
+    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminders", db_index=False)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     reason_date = models.DateField()
@@ -138,7 +139,9 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "recipient", "reason", "reason_date"], name="one_reminder_per_reason"),
         ]
-        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+        # No index on sent_at or claimed_at: the sweeps find rows by their key, and recording a
+        # send then rewrites the row in place (a HOT update) instead of adding an entry to every
+        # index, for each of the thousands of rows a first sweep sends (see migration 0015).
 
     def __str__(self):
         return f"{self.get_reason_display()} for {self.item} to {self.recipient} ({self.reason_date})"

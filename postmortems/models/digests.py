@@ -15,7 +15,9 @@ class Digest(models.Model):
     the person's own time zone.
     """
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    # No index of its own: the unique constraint's index starts with the person.
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests",
+                               db_index=False)
     week = models.DateField(help_text="Monday of the ISO week, in the person's time zone.")
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -25,7 +27,7 @@ class Digest(models.Model):
     class Meta:
         ordering = ["-week", "person_id"]
         constraints = [models.UniqueConstraint(fields=["person", "week"], name="one_digest_per_person_week")]
-        indexes = [models.Index(fields=["week", "sent_at"])]
+        # No index on sent_at, so that recording a send is an in-place (HOT) update (see Reminder).
 
     def __str__(self):
         state = "sent" if self.sent_at else "not sent"

@@ -114,6 +114,8 @@ class PostMortem(models.Model):
             GinIndex(fields=["search_vector"], name="postmortem_search_vector"),
             # When the incident happened (trends.incident_date): statistics for the trends' date ranges.
             models.Index(Coalesce("started_at", "detected_at", "created_at"), name="postmortem_incident_on"),
+            # The digest's week of publications: a few days' rows, not every published post-mortem.
+            models.Index(fields=["published_at"], condition=Q(status="published"), name="postmortem_published"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="severity_in_range"),
