@@ -345,3 +345,18 @@ def test_highlights_name_a_repeat_theme_and_a_follow_through_change(org, themes)
 
 def test_highlights_of_a_quiet_organisation_are_empty(org):
     assert trends.highlights(org.people.member, at(5, 20)) == []
+
+
+def test_follow_through_highlight_counts_only_items_of_incidents_the_reader_may_see(org):
+    now = at(5, 20)
+    technical = factories.make_incident(org.payments, at(5, 1))
+    restricted = factories.make_incident(org.payments, at(5, 2), kind="people", authors=[org.people.author])
+    factories.add_item_at(technical, at(5, 3), closed_at=at(5, 10))
+    for day in (4, 5, 6):
+        factories.add_item_at(restricted, at(5, 3), closed_at=at(5, day))
+
+    def follow_through(person):
+        return next(item["text"] for item in trends.highlights(person, now) if item["key"] == "follow_through")
+
+    assert follow_through(org.people.member).startswith("1 action item done in the last 30 days")
+    assert follow_through(org.people.lead).startswith("4 action items done in the last 30 days")
