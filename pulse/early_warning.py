@@ -217,7 +217,8 @@ def pulse_signals(team, charts):
         values = ", ".join(f"{mean:.1f}" for mean in moved.means)
         found.append(Signal(
             PULSE, team,
-            f"“{isolated(chart.statement.text)}” has scored below its usual range for {len(moved.means)} periods in a row "
+            f"“{isolated(chart.statement.text)}” has scored below its usual range "
+            f"for {len(moved.means)} periods in a row "
             f"({values}; its usual range before was {moved.low:.1f} to {moved.high:.1f}).",
             moved.since, url, chart.statement.pk,
         ))
@@ -234,8 +235,8 @@ def near_miss_signals(user, team, *, now):
         if theme["hidden"]:
             text = f"Near misses with the theme “{isolated(theme['name'])}” are rising over the last {days} days."
         else:
-            text = (f"Near misses with the theme “{isolated(theme['name'])}” rose to {theme['recent']} in the last {days} "
-                    f"days, from {theme['previous']} in the {days} days before.")
+            text = (f"Near misses with the theme “{isolated(theme['name'])}” rose to {theme['recent']} "
+                    f"in the last {days} days, from {theme['previous']} in the {days} days before.")
         # A withheld count gets no list narrowed to it (so the list cannot count it): the team's list instead.
         url = theme["url"] or incident_trends.with_query(reverse("nearmisses:list"), team=team.pk)
         found.append(Signal(NEAR_MISSES, team, text, theme["since"], url, theme["theme_id"]))

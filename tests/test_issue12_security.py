@@ -275,6 +275,8 @@ def test_the_trends_chart_data_has_no_period_below_the_threshold(login, cast, ev
     label = f"{thin.day} {thin:%b}"
     assert thin.isoformat() not in html
     assert label not in charts
+    # Its mean (every answer a 1) is in no dataset either.
+    assert not re.search(r"[\[,]\s*1\.0\s*[,\]]", charts)
 
 
 # 2. Hostile text in every new field ----------------------------------------------------------
@@ -500,7 +502,8 @@ def test_the_answer_link_request_is_logged_without_user_or_token(login, cast, ev
     assert len(lines) == 2
     for line in lines:
         assert line.get("user_id") is None
-        assert ticket.token not in str(line) and ticket.secret not in str(line)
+        # The token's signed payload (its part before the timestamp) and the secret it carries.
+        assert ticket.token.split(":")[0] not in str(line) and ticket.secret not in str(line)
 
 
 def test_the_in_app_answer_is_logged_without_a_user_id(login, cast, everyone):
@@ -526,6 +529,37 @@ def test_no_stored_row_holds_the_private_links_secret(login, cast, everyone):
             assert secret not in str(cursor.fetchall()), table
     # Only its hash is kept, as the response's key.
     assert Response.objects.get().key_hash == answers.hash_secret(secret)
+
+
+def stored_rows(table):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT xmin::text, ctid::text, key_hash FROM {table} ORDER BY ctid")  # noqa: S608
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_cannot_pair_a_response_with_its_participation_by_transaction_id(org):
+    period = fill(org.payments, 6)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text::bigint FROM pulse_participation")
+        participations = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT DISTINCT xmin::text::bigint FROM pulse_response WHERE period_start = %s",
+                       [period.start])
+        responses = [row[0] for row in cursor.fetchall()]
+    # Every response carries the transaction of the latest submission; none sits beside an earlier participation.
+    assert len(responses) == 1
+    assert not {xmin - 1 for xmin in participations if xmin < max(participations)} & set(responses)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_submission_rewrites_the_periods_responses_in_new_places(org):
+    period = fill(org.payments, 5)
+    before = {key: place for _, place, key in stored_rows("pulse_response")}
+    (late,) = add_members(org.payments, 1, prefix="late")
+    answer(late, period)
+    after = {key: place for _, place, key in stored_rows("pulse_response")}
+    assert set(before) < set(after)
+    assert all(after[key] != before[key] for key in before)
 
 
 def test_the_participation_row_carries_no_time_and_no_link_to_the_response():
@@ -754,11 +788,11 @@ def test_every_answer_page_state_is_never_cached_and_sends_only_the_origin(login
 def test_the_answer_link_page_holds_the_token_only_in_its_form(everyone):
     enable_pulse(everyone.payments)
     period = periods.period_for(everyone.payments, today_utc())
-    ticket = answers.new_ticket(everyone.people.member, period)
-    html = Client().get(LINK, {"t": ticket.token}).content.decode()
+    token = answers.new_ticket(everyone.people.member, period).token  # timestamped: made once
+    html = Client().get(LINK, {"t": token}).content.decode()
     # Once, in the hidden field: not in the form's action, not in any link a click would follow.
-    assert html.count(ticket.token) == 1
-    assert f'name="token" value="{ticket.token}"' in html
+    assert html.count(token) == 1
+    assert f'name="token" value="{token}"' in html
 
 
 def test_the_settings_form_refuses_a_foreign_team_or_field(login, cast, everyone):
