@@ -31,12 +31,14 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         try:
             response = self.get_response(request)
-            response["X-Request-ID"] = request_id
             user = getattr(request, "user", None)
-            # A view that must not tie the request to a person (an anonymous near-miss report)
-            # sets `log_without_user`; the line then carries no user id.
+            # A view that must not tie the request to a person (an anonymous near-miss report, a
+            # pulse answer) sets `log_without_user`: the line then carries no user id, and the
+            # response no request id, which the web server's access log (client address) records.
             if getattr(request, "log_without_user", False):
                 user = None
+            else:
+                response["X-Request-ID"] = request_id
             logger.info(
                 "%s %s %s", request.method, request.path, response.status_code,
                 extra={

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "config.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.content_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -193,6 +193,13 @@ def test_opening_the_report_form_is_logged_without_a_user_id(login, org):
     assert line["path"] == REPORT_URL and "user_id" not in line
 
 
+def test_the_report_pages_send_no_request_id_that_the_access_log_could_join_to_a_client_address(login, org):
+    client = login(org.people.member)
+    for response in (client.get(REPORT_URL), client.post(REPORT_URL, report_data(org.payments, anonymous="on"))):
+        assert "X-Request-ID" not in response
+    assert "X-Request-ID" in client.get(reverse("nearmisses:mine"))
+
+
 def test_other_pages_still_log_the_user_id(login, org):
     client = login(org.people.member)
     (line,) = captured_log_lines(lambda: client.get(reverse("nearmisses:mine")))
