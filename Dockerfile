@@ -1,10 +1,12 @@
 # Debrief's web, worker and beat image: Debian's Python, Debian's Node.js for the front-end
-# libraries (npm registry, package-lock.json), PyPI for the pinned Python packages.
+# libraries (npm registry, package-lock.json), PyPI for the pinned Python packages, and Debian's
+# Pango and fonts for WeasyPrint's PDF export.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
+    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 debrief
 WORKDIR /app

@@ -39,12 +39,13 @@ class RequestIdMiddleware:
                 user = None
             else:
                 response["X-Request-ID"] = request_id
+            path = loggable_path(request.path)
             logger.info(
-                "%s %s %s", request.method, request.path, response.status_code,
+                "%s %s %s", request.method, path, response.status_code,
                 extra={
                     "user_id": user.pk if user is not None and user.is_authenticated else None,
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
@@ -52,6 +53,18 @@ class RequestIdMiddleware:
             return response
         finally:
             REQUEST_ID.reset(token)
+
+
+# Paths whose rest is a secret (an alerting tool's intake address): logged only up to the prefix.
+SECRET_PATH_PREFIXES = ("/inbound/alerts/",)
+
+
+def loggable_path(path):
+    """The path as the log may show it: a secret in the URL is cut off."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + "…"
+    return path
 
 
 class RequestIdFilter(logging.Filter):

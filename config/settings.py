@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "accounts",
     "pulse",
     "nearmisses",
+    "meetings",  # issue 13: a post-mortem's review meeting and its calendar invitations
+    "inbound",  # issue 13: drafts from alerting tools, action items following tracker issues
     # Account safety (issue 11): login throttling and two-factor devices.
     "axes",
     "django_otp",
@@ -315,3 +317,80 @@ if OIDC_ISSUER:
         for backend in globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"])
     ] + ["accounts.sso.SSOBackend"]
 # --- end of single sign-on ----------------------------------------------------
+
+# --- Review meetings (issue 13) -----------------------------------------------
+# Calendar invitations are sent as soon as a meeting is proposed, changed or cancelled; this sweep
+# sends any that failed (after each one's backoff, see postmortems.claims) or whose worker died.
+CELERY_BEAT_SCHEDULE["send-meeting-emails"] = {
+    "task": "meetings.send_meeting_emails",
+    "schedule": 5 * 60,
+    "options": {"expires": 4 * 60},
+}
+# --- end of review meetings ---------------------------------------------------
+
+# --- Outgoing webhooks (issue 13) ---------------------------------------------
+INSTALLED_APPS.append("webhooks")
+# Delivery requests go only to public addresses (SSRF protection); on for receivers on a private network.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+# Plain http:// endpoints, for local receivers; always allowed when DEBUG is on.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP")
+# Connect and read timeouts of one delivery request: a slow receiver must not hold up the others.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# A claimed delivery whose worker died is taken over after this long (see postmortems.claims).
+WEBHOOK_CLAIM_LEASE_SECONDS = int(os.environ.get("WEBHOOK_CLAIM_LEASE_SECONDS", "300"))
+# Deliveries are also enqueued right after each change commits; this sweep sends what that
+# missed, retries failures after their backoff, and records newly overdue items.
+CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
+    "task": "webhooks.deliver_webhooks",
+    "schedule": 60,
+    "options": {"expires": 50},
+}
+# --- end of outgoing webhooks -------------------------------------------------
+
+# --- Inbound alerts and issue trackers (issue 13) ------------------------------
+# Per-organisation secrets of the issue trackers' webhooks; an empty one switches that
+# tracker's endpoint off (404). Alert endpoints have per-team secrets, set by the team's leads.
+INBOUND_GITHUB_SECRET = os.environ.get("INBOUND_GITHUB_SECRET", "")
+INBOUND_GITLAB_TOKEN = os.environ.get("INBOUND_GITLAB_TOKEN", "")
+INBOUND_JIRA_SECRET = os.environ.get("INBOUND_JIRA_SECRET", "")
+# Larger webhook bodies are refused (413) before they are read.
+INBOUND_MAX_BODY_BYTES = int(os.environ.get("INBOUND_MAX_BODY_BYTES", str(1024 * 1024)))
+# --- end of inbound --------------------------------------------------------------
+
+# --- REST API (issue 13) --------------------------------------------------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
+# Requests per minute per API token (or per signed-in person); more get 429 with Retry-After.
+API_RATE_PER_MINUTE = int(os.environ.get("API_RATE_PER_MINUTE", "120"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the app's own pages; enforces CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ActivePersonWithTokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Debrief API",
+    "DESCRIPTION": (
+        "Post-mortems, action items, themes, teams and the blame check. Authenticate with "
+        "`Authorization: Bearer <token>` (tokens are made on your settings page). Errors use Django REST "
+        "framework's format: `{\"detail\": \"...\"}`, or `{\"field\": [\"...\"]}` for invalid input. "
+        "PATCH requires `If-Match` with the ETag of your last GET (428 without, 412 when stale)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_errors"],
+    "ENUM_NAME_OVERRIDES": {
+        "PostMortemStatusEnum": "postmortems.models.PostMortem.Status",
+        "ActionItemStatusEnum": "postmortems.models.ActionItem.Status",
+    },
+}
+# --- end of REST API ------------------------------------------------------------

@@ -12,9 +12,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("feedback/", include("blamefeedback.urls")),
     path("near-misses/", include("nearmisses.urls")),
+    path("inbound/", include("inbound.urls")),
     path("", include("accounts.urls")),
     path("", include("accounts.urls_sso")),
     path("", include("pulse.urls")),
+    path("", include("meetings.urls")),
+    path("", include("webhooks.urls")),  # issue 13: outgoing webhooks, team pages for leads
+    path("", include("api.urls")),  # issue 13: REST API under /api/v1/ and the API tokens page
     path("", include("postmortems.urls")),
 ]
 

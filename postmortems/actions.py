@@ -17,6 +17,7 @@ from django.utils import formats
 
 from postmortems import permissions
 from postmortems.models import ActionItem, ActionItemChange, ContributingFactor, PostMortem
+from webhooks import events as webhook_events
 
 Status = ActionItem.Status
 OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
@@ -323,6 +324,8 @@ def _set_status(current, *, actor, status, note, now):
     current.closed_at = now if status in ActionItem.CLOSED_STATUSES else None
     current.save(update_fields=["status", "closed_at", "updated_at"])
     _record(current, actor=actor, field="status", old_value=old_status, new_value=status, note=note, now=now)
+    if status == Status.DONE:  # webhook outbox, in the caller's transaction (quick action or editor)
+        webhook_events.record(webhook_events.ITEM_DONE, team=current.postmortem.team, item=current)
     return True
 
 
@@ -550,3 +553,18 @@ def needing_new_owner(user_or_team_ids):
         .select_related("owner", "postmortem__team")
         .order_by("due_date", "pk")
     )
+
+
+@transaction.atomic
+def reopen(item, *, actor, note="", now=None):
+    """Reopen a done or dropped item and record it (the note says where, e.g. a tracker); False if it was open.
+
+    An item in progress stays in progress: it is not closed, so there is nothing to reopen.
+    """
+    current = _locked_copy(item)
+    if not current.is_closed:
+        _refresh(item, current, ["status", "closed_at", "updated_at"])
+        return False
+    changed = _set_status(current, actor=actor, status=Status.OPEN, note=note, now=now)
+    _refresh(item, current, ["status", "closed_at", "updated_at"])
+    return changed

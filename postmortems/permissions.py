@@ -99,6 +99,27 @@ def can_view_given(postmortem, *, roles, readable_restricted):
     return False
 
 
+def readers_of(postmortem):
+    """Active people with an email address who may read `postmortem` (e.g. meeting invitees).
+
+    `visible_filter` asked the other way round: which people for one post-mortem. Callers that
+    act on a person still check `can_view`, which decides.
+    """
+    from django.contrib.auth import get_user_model
+
+    from postmortems.models import Membership, PostMortem
+
+    people = get_user_model().objects.filter(is_active=True).exclude(email="")
+    if postmortem.kind == "technical":
+        if postmortem.status == "published":
+            return people
+        return people.filter(pk__in=Membership.objects.filter(team_id=postmortem.team_id).values("user_id"))
+    authors = PostMortem.authors.through.objects.filter(postmortem_id=postmortem.pk).values("user_id")
+    viewers = PostMortem.viewers.through.objects.filter(postmortem_id=postmortem.pk).values("user_id")
+    leads = Membership.objects.filter(team_id=postmortem.team_id, role=LEAD).values("user_id")
+    return people.filter(Q(pk__in=authors) | Q(pk__in=viewers) | Q(pk__in=leads))
+
+
 def can_edit(user, postmortem):
     if not _is_person(user):
         return False

@@ -239,7 +239,7 @@ def postmortem_markdown(postmortem):
     """
     guide = guides.guide_for(postmortem.kind)
     lines = [
-        f"# {postmortem.title}",
+        f"# {' '.join(postmortem.title.split())}",  # a heading is one line, whatever was typed
         "",
         f"- Team: {postmortem.team.name}",
         f"- Kind: {postmortem.get_kind_display()}, severity: {postmortem.get_severity_display()}, "

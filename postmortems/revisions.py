@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from postmortems import actions, search
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
+from webhooks import events as webhook_events
 
 # Fields a restore puts back; status and sharing stay as they are now.
 RESTORABLE_FIELDS = ["title", "severity", *PostMortem.SECTIONS]
@@ -110,6 +111,8 @@ def save_postmortem(*, form, formsets, author, expected_version, new_status=None
                 formset.save()
         search.update_search_vector([postmortem.pk])
         revision = record_revision(postmortem, author=author, note=note)
+        if new_status == PostMortem.Status.PUBLISHED:  # webhook outbox, same transaction; once per post-mortem
+            webhook_events.record(webhook_events.PUBLISHED, team=postmortem.team, postmortem=postmortem)
     return SaveResult(postmortem, revision)
 
 
@@ -163,6 +166,7 @@ def _save_action_items(formset, postmortem, *, author, is_new):
         actions.apply_editor_changes(item, actor=author, values=values)
     for item in formset.new_objects:
         item.save()
+        webhook_events.record(webhook_events.ITEM_CREATED, team=postmortem.team, item=item)  # webhook outbox
 
 
 def apply_status(postmortem, status):
@@ -181,6 +185,8 @@ def change_status(postmortem, *, status, author, expected_version):
             postmortem.measure_blame_language()
         postmortem.save(update_fields=["status", "published_at", "version", "updated_at", "blame_counts", "word_count"])
         label = PostMortem.Status(status).label
+        if status == PostMortem.Status.PUBLISHED:  # webhook outbox, same transaction; once per post-mortem
+            webhook_events.record(webhook_events.PUBLISHED, team=postmortem.team, postmortem=postmortem)
         return record_revision(postmortem, author=author, note=f"Status changed to {label}")
 
 

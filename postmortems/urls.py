@@ -4,6 +4,7 @@ from postmortems.views import accounts, postmortems, revisions, themes
 from postmortems.views import actions
 from postmortems.views import trends
 from postmortems.views import digests
+from postmortems.views import documents
 
 app_name = "postmortems"
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("postmortems/new/", postmortems.postmortem_create, name="create"),
     path("postmortems/<int:pk>/", postmortems.postmortem_detail, name="detail"),
     path("postmortems/<int:pk>/edit/", postmortems.postmortem_edit, name="edit"),
+    # Downloads (issue 13): restricted exactly like the page.
+    path("postmortems/export.zip", documents.postmortem_zip, name="export-zip"),
+    path("postmortems/<int:pk>/export.md", documents.postmortem_markdown, name="export-markdown"),
+    path("postmortems/<int:pk>/export.pdf", documents.postmortem_pdf, name="export-pdf"),
     path("postmortems/<int:pk>/status/", postmortems.postmortem_status, name="status"),
     path("postmortems/<int:pk>/revisions/<int:version>/", revisions.revision_detail, name="revision"),
     path("postmortems/<int:pk>/revisions/<int:version>/restore/", revisions.revision_restore, name="revision-restore"),

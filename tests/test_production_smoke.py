@@ -142,6 +142,16 @@ def test_requirements_alone_serve_the_web_and_deliver_a_reminder_through_worker_
         time.sleep(0.2)
     assert "GET /pulse/answer/" in processes.log("web")
     assert "never-in-the-log-7f3a" not in processes.log("web")
+    # Nor an alert intake address, whose path is the secret.
+    try:
+        urllib.request.urlopen(f"{base}/inbound/alerts/secret-path-9c2e/", timeout=10)
+    except urllib.error.HTTPError:
+        pass  # a GET, and no such address: only the log line matters
+    deadline = time.monotonic() + 10
+    while "/inbound/alerts/" not in processes.log("web") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "/inbound/alerts/" in processes.log("web")
+    assert "secret-path-9c2e" not in processes.log("web")
 
     celery = str(BASE_DIR / VENV / "bin" / "celery")
     processes.start("worker", [celery, "-A", "config", "worker", "--pool=solo", "-n", "smoke@%h",
