@@ -3,7 +3,7 @@
 `statuses` is a list of status codes to answer in turn (then 200); `hang_first` makes the
 first request wait (up to `hang_seconds`) before answering, so a test can kill its sender
 mid-request; `delay` slows every answer, to keep two senders running side by side.
-`answered` holds only requests that got an answer written back.
+`answered` holds only requests that were answered (counted as the answer is written).
 """
 import json
 import threading
@@ -77,13 +77,15 @@ class Receiver:
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 answer = b'{"ok": true}' if status < 300 else b"<html>nope</html>"
+                # Counted before the answer goes out: the sender may read it and the test check
+                # `answered` before this thread would get to run again.
+                with receiver._lock:
+                    receiver.answered.append(request)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
-                with receiver._lock:
-                    receiver.answered.append(request)
 
             def log_message(self, *args):
                 pass
