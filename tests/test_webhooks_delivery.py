@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from postmortems import claims
@@ -140,6 +140,17 @@ def test_two_sweeps_at_once_deliver_each_event_once_per_endpoint(transactional_d
     ids = [request["headers"]["Debrief-Delivery"] for request in receiver.answered]
     assert len(ids) == len(set(ids)) == 8
     assert Delivery.objects.filter(sent_at__isnull=False).count() == 8
+
+
+def test_an_event_is_delivered_right_after_its_transaction_commits(transactional_db, org, receiver, local_receivers):
+    make_endpoint(org.payments, receiver.url)
+    with transaction.atomic():
+        publish(org.payments)
+        assert receiver.requests == []  # not before the change is committed
+
+    # Without a broker (CELERY_TASK_ALWAYS_EAGER) the enqueued task ran at the commit.
+    assert len(receiver.answered) == 1
+    assert Delivery.objects.get().sent_at is not None
 
 
 # Failures and retries ------------------------------------------------------------------

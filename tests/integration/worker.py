@@ -24,8 +24,13 @@ def database_url(settings_dict):
 
 
 def client_app(broker_url):
-    """A Celery app that only sends tasks by name and reads results; never the project's eager app."""
-    app = Celery("debrief-tests", broker=broker_url, backend=broker_url)
+    """A Celery app that only sends tasks by name and reads results; never the project's eager app.
+
+    Not made Celery's current app: `shared_task` proxies resolve through the current app, so
+    otherwise every later `.delay()` in this test process would go to the test broker, where
+    no worker listens, instead of running in-process as the project's eager app does.
+    """
+    app = Celery("debrief-tests", broker=broker_url, backend=broker_url, set_as_current=False)
     app.conf.broker_connection_retry_on_startup = True
     return app
 
