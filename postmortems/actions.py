@@ -73,10 +73,9 @@ def team_scope(user):
     roles = permissions.team_roles(user)
     led = [team_id for team_id, role in roles.items() if role == permissions.LEAD]
     others = [team_id for team_id, role in roles.items() if role != permissions.LEAD]
-    scope = Q(postmortem__team_id__in=led)
+    scope = Q(postmortem_team_id__in=led)
     if others:
-        visible = PostMortem.objects.visible_to(user).filter(team_id__in=others)
-        scope |= Q(postmortem__in=visible.values("pk"))
+        scope |= Q(postmortem_team_id__in=others) & permissions.visible_item_filter(user)
     return scope
 
 
@@ -106,13 +105,13 @@ def open_item_count():
 def filter_items(queryset, filters):
     """Narrow by team, owner, post-mortem, kind, priority and theme (any may be missing)."""
     if filters.get("team"):
-        queryset = queryset.filter(postmortem__team=filters["team"])
+        queryset = queryset.filter(postmortem_team=filters["team"])
     if filters.get("owner"):
         queryset = queryset.filter(owner=filters["owner"])
     if filters.get("postmortem"):
         queryset = queryset.filter(postmortem=filters["postmortem"])
     if filters.get("kind"):
-        queryset = queryset.filter(postmortem__kind=filters["kind"])
+        queryset = queryset.filter(postmortem_kind=filters["kind"])
     if filters.get("priority"):
         queryset = queryset.filter(priority=filters["priority"])
     if filters.get("theme"):

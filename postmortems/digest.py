@@ -511,8 +511,8 @@ def _count_overdue(teams, todays, counts):
     if not teams:
         return
     rows = (
-        ActionItem.objects.filter(status__in=OPEN_STATUSES, due_date__lt=todays[-1], postmortem__team_id__in=teams)
-        .order_by().values("postmortem__team_id", "postmortem__kind")
+        ActionItem.objects.filter(status__in=OPEN_STATUSES, due_date__lt=todays[-1], postmortem_team_id__in=teams)
+        .order_by().values("postmortem_team_id", "postmortem_kind")
         .annotate(**{f"before_{n}": Count("pk", filter=Q(due_date__lt=today)) for n, today in enumerate(todays)})
     )
     for team_id in teams:
@@ -520,7 +520,7 @@ def _count_overdue(teams, todays, counts):
             counts[team_id, today] = {}
     for row in rows:
         for n, today in enumerate(todays):
-            counts[row["postmortem__team_id"], today][row["postmortem__kind"]] = row[f"before_{n}"]
+            counts[row["postmortem_team_id"], today][row["postmortem_kind"]] = row[f"before_{n}"]
 
 
 def _readable_overdue(readers, todays):
@@ -537,11 +537,11 @@ def _readable_overdue(readers, todays):
         return {}
     rows = (
         ActionItem.objects.filter(status__in=OPEN_STATUSES, due_date__lt=todays[-1], postmortem_id__in=wanted)
-        .order_by().values("postmortem_id", "postmortem__team_id")
+        .order_by().values("postmortem_id", "postmortem_team_id")
         .annotate(**{f"before_{n}": Count("pk", filter=Q(due_date__lt=today)) for n, today in enumerate(todays)})
     )
     return {
-        (row["postmortem_id"], row["postmortem__team_id"], today): row[f"before_{n}"]
+        (row["postmortem_id"], row["postmortem_team_id"], today): row[f"before_{n}"]
         for row in rows for n, today in enumerate(todays)
     }
 

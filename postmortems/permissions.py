@@ -49,15 +49,30 @@ def _shared_ids(user):
     return PostMortem.viewers.through.objects.filter(user_id=user.pk).values("postmortem_id")
 
 
-def visible_filter(user):
-    """A Q for the post-mortems this person may read (subqueries, so no duplicate rows)."""
+def _visibility_q(user, *, kind, team, published, postmortem):
+    """The read rule as a Q over whichever fields hold a post-mortem's kind, team, published state and id."""
     if not _is_person(user):
         return Q(pk__in=[])
-    technical = Q(kind="technical") & (Q(team_id__in=list(team_roles(user))) | Q(status="published"))
-    people = Q(kind="people") & (
-        Q(pk__in=_authored_ids(user)) | Q(team_id__in=lead_team_ids(user)) | Q(pk__in=_shared_ids(user))
+    technical = Q(**{kind: "technical"}) & (Q(**{f"{team}__in": list(team_roles(user))}) | published)
+    people = Q(**{kind: "people"}) & (
+        Q(**{f"{postmortem}__in": _authored_ids(user)}) | Q(**{f"{team}__in": lead_team_ids(user)})
+        | Q(**{f"{postmortem}__in": _shared_ids(user)})
     )
     return technical | people
+
+
+def visible_filter(user):
+    """A Q for the post-mortems this person may read (subqueries, so no duplicate rows)."""
+    return _visibility_q(user, kind="kind", team="team_id", published=Q(status="published"), postmortem="pk")
+
+
+def visible_item_filter(user):
+    """A Q for the action items this person may read: those of post-mortems they may read.
+
+    The same rule, read from the copies of the post-mortem's fields on the item's own row.
+    """
+    return _visibility_q(user, kind="postmortem_kind", team="postmortem_team_id",
+                         published=Q(postmortem_published=True), postmortem="postmortem_id")
 
 
 def editable_filter(user):

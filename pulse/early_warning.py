@@ -259,9 +259,9 @@ def overdue_counts(user, team_ids, *, now):
     moments = week_ends(now)
     overdue_at = incident_trends._overdue_at  # the one definition, shared with the follow-through chart
     rows = (
-        ActionItem.objects.filter(actions.team_scope(user), postmortem__team_id__in=team_ids)
+        ActionItem.objects.filter(actions.team_scope(user), postmortem_team_id__in=team_ids)
         .filter(overdue_at(moments[-1], since=moments[0]))
-        .values(team_id=F("postmortem__team_id"))
+        .values(team_id=F("postmortem_team_id"))
         .annotate(**{f"w{index}": Count("pk", filter=overdue_at(moment)) for index, moment in enumerate(moments)})
         .order_by()
     )

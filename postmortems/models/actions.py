@@ -5,12 +5,59 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+# The post-mortem's fields that decide who may see it, copied onto each of its items so that
+# item lists and counts filter on the items' own rows instead of first collecting every
+# post-mortem the reader may see (at 100,000 post-mortems that set alone is tens of thousands
+# of rows, hashed by every item query). Kept current by ActionItem.save (a new item),
+# PostMortem.save (a moved, re-kinded or published post-mortem) and bulk_create here;
+# `manage.py rebuild_item_copies` repairs them after anything that went around those paths.
+
+
+def postmortem_copies(postmortem):
+    """The values an item of this post-mortem carries: {field: value}."""
+    return {"postmortem_team_id": postmortem.team_id, "postmortem_kind": postmortem.kind,
+            "postmortem_published": postmortem.status == "published"}
+
+
 class ActionItemQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Action items are visible exactly when their post-mortem is."""
+        """Action items are visible exactly when their post-mortem is (from the copied fields)."""
+        from postmortems import permissions
+
+        return self.filter(permissions.visible_item_filter(user))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, with the post-mortem's copied fields filled in on items that lack them."""
         from postmortems.models.postmortems import PostMortem
 
-        return self.filter(postmortem__in=PostMortem.objects.visible_to(user))
+        objs = list(objs)
+        missing = {item.postmortem_id for item in objs if item.postmortem_team_id is None}
+        if missing:
+            found = {pm.pk: pm for pm in PostMortem.objects.filter(pk__in=missing).only("team_id", "kind", "status")}
+            for item in objs:
+                if item.postmortem_team_id is None and item.postmortem_id in found:
+                    for field, value in postmortem_copies(found[item.postmortem_id]).items():
+                        setattr(item, field, value)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def with_stale_copies(self):
+        """Items whose copied fields no longer match their post-mortem (none, unless a path went around)."""
+        return self.exclude(
+            postmortem_team_id=models.F("postmortem__team_id"), postmortem_kind=models.F("postmortem__kind"),
+            postmortem_published=models.ExpressionWrapper(
+                models.Q(postmortem__status="published"), output_field=models.BooleanField()),
+        )
+
+    def refresh_postmortem_copies(self):
+        """Rewrite the copied fields of these items from their post-mortems; returns how many rows changed."""
+        from postmortems.models.postmortems import PostMortem
+
+        current = PostMortem.objects.filter(pk=models.OuterRef("postmortem_id"))
+        return self.with_stale_copies().update(
+            postmortem_team_id=models.Subquery(current.values("team_id")[:1]),
+            postmortem_kind=models.Subquery(current.values("kind")[:1]),
+            postmortem_published=models.Exists(current.filter(status="published")),
+        )
 
 
 class ActionItem(models.Model):
@@ -44,6 +91,10 @@ class ActionItem(models.Model):
     # The action-item quality check's verdict on the wording when last saved in the editor:
     # comma-separated weaknesses (vague, vigilance, bundled), "" when it passed, NULL when never checked.
     wording_issues = models.CharField(max_length=60, null=True, blank=True, editable=False)
+    # Copies of the post-mortem's team, kind and published state (see postmortem_copies above).
+    postmortem_team = models.ForeignKey("Team", on_delete=models.PROTECT, related_name="+", editable=False)
+    postmortem_kind = models.CharField(max_length=10, editable=False)
+    postmortem_published = models.BooleanField(default=False, editable=False)
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -83,6 +134,9 @@ class ActionItem(models.Model):
         return None if self.wording_issues is None else self.wording_issues == ""
 
     def save(self, *args, **kwargs):
+        if self._state.adding or self.postmortem_team_id is None:
+            for field, value in postmortem_copies(self.postmortem).items():
+                setattr(self, field, value)
         # closed_at follows status so every path (form, admin, shell) keeps it right.
         if self.is_closed and self.closed_at is None:
             self.closed_at = timezone.now()

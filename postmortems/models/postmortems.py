@@ -124,6 +124,35 @@ class PostMortem(models.Model):
     def __str__(self):
         return self.title
 
+    # Who-may-see fields copied onto the action items (models/actions.py, postmortem_copies).
+    VISIBILITY_FIELDS = ("team", "team_id", "kind", "status")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_visibility = instance._visibility()
+        return instance
+
+    def _visibility(self):
+        # Deferred fields are not read here: an unloaded field cannot have been changed.
+        loaded = self.__dict__
+        return tuple(loaded.get(name) for name in ("team_id", "kind", "status"))
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        super().save(*args, **kwargs)
+        saved = getattr(self, "_saved_visibility", None)
+        current = self._visibility()
+        touched = update_fields is None or any(name in self.VISIBILITY_FIELDS for name in update_fields)
+        if saved is not None and touched and current != saved:
+            # A moved, re-kinded or published post-mortem: its items' copies follow, in this
+            # transaction, so no reader sees the items under the old team or restriction.
+            from postmortems.models.actions import ActionItem, postmortem_copies
+
+            ActionItem.objects.filter(postmortem=self).update(**postmortem_copies(self))
+        if touched:
+            self._saved_visibility = current
+
     def get_absolute_url(self):
         return reverse("postmortems:detail", args=[self.pk])
 

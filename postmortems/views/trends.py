@@ -514,7 +514,12 @@ def trends_dashboard(request):
         postmortems = postmortems.filter(team__in=teams)
     if kind:
         postmortems = postmortems.filter(kind=kind)
-    items = ActionItem.objects.filter(postmortem__in=postmortems.values("pk"))
+    # The same selection of items, from the post-mortem fields copied onto each item's row.
+    items = ActionItem.objects.visible_to(request.user)
+    if teams:
+        items = items.filter(postmortem_team__in=teams)
+    if kind:
+        items = items.filter(postmortem_kind=kind)
     links = Links(period, teams, kind)
     # Shared by two sections each: counted once.
     theme_counts = trends.theme_counts(postmortems, period)
