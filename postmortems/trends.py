@@ -500,15 +500,9 @@ def _follow_through_totals(rows, overall):
 
 def _overdue_at_month_ends(items, period, now):
     """{month: items open and past due at the end of that month (or now, for the current month)}."""
-    counts, moments = {}, []
-    for index, month in enumerate(period.months()):
-        moment = min(_midnight(_next_month(month)), period.end, now)
-        moments.append(moment)
-        counts[f"m{index}"] = Count("pk", filter=_overdue_at(moment))
-    # Only items overdue at some month's end can count: the filter spares the aggregate the
-    # rest (closed before the period, created after it, due later), and every count is unchanged.
-    result = items.filter(_overdue_at(max(moments), since=min(moments))).aggregate(**counts)
-    return {month: result[f"m{index}"] for index, month in enumerate(period.months())}
+    moments = [min(_midnight(_next_month(month)), period.end, now) for month in period.months()]
+    counts = overdue_counts_at(items, moments)
+    return dict(zip(period.months(), counts.get(None, [0] * len(moments))))
 
 
 def _overdue_at(moment, since=None):
@@ -518,6 +512,35 @@ def _overdue_at(moment, since=None):
         Q(created_at__lt=moment, due_date__lt=timezone.localtime(moment).date())
         & (Q(closed_at__isnull=True, status__in=OPEN_STATUSES) | Q(closed_at__gte=since))
     )
+
+
+def overdue_counts_at(items, moments, *, group_by=None):
+    """{group: [items open and past due at each moment]} (group None without `group_by`).
+
+    `_overdue_at`'s two ways of being open at a moment are counted apart and added: items
+    still open now, read from the partial index that holds only open items (no other row of
+    the whole history is touched), and items closed after the earliest moment, read by their
+    closing time. The two sets cannot overlap (one has no closing time, the other has one).
+    """
+    first, last = min(moments), max(moments)
+    parts = [
+        (Q(closed_at__isnull=True, status__in=OPEN_STATUSES), lambda moment: Q()),
+        (Q(closed_at__gte=first), lambda moment: Q(closed_at__gte=moment)),
+    ]
+    totals = {}
+    for part, still_open_at in parts:
+        rows = items.filter(part, created_at__lt=last, due_date__lt=timezone.localtime(last).date()).order_by()
+        counts = {
+            f"m{index}": Count("pk", filter=Q(created_at__lt=moment, due_date__lt=timezone.localtime(moment).date())
+                               & still_open_at(moment))
+            for index, moment in enumerate(moments)
+        }
+        found = rows.values(group=F(group_by)).annotate(**counts) if group_by else [{"group": None, **rows.aggregate(**counts)}]
+        for row in found:
+            summed = totals.setdefault(row["group"], [0] * len(moments))
+            for index in range(len(moments)):
+                summed[index] += row[f"m{index}"] or 0
+    return totals
 
 
 # Publishing and wording -------------------------------------------------------------------

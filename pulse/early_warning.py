@@ -253,19 +253,12 @@ def week_ends(now, weeks=OVERDUE_LOOKBACK):
 def overdue_counts(user, team_ids, *, now):
     """{team_id: [overdue items at each of `week_ends(now)`]}, of the items the action dashboard shows the user.
 
-    One query: a filtered count per week-end, grouped by team. "Overdue at a moment" is the trends
-    page's rule (open then and past its due date then, with today's due dates).
+    Filtered counts per week-end, grouped by team (trends.overdue_counts_at: two queries). "Overdue
+    at a moment" is the trends page's rule (open then and past its due date then, with today's due dates).
     """
     moments = week_ends(now)
-    overdue_at = incident_trends._overdue_at  # the one definition, shared with the follow-through chart
-    rows = (
-        ActionItem.objects.filter(actions.team_scope(user), postmortem_team_id__in=team_ids)
-        .filter(overdue_at(moments[-1], since=moments[0]))
-        .values(team_id=F("postmortem_team_id"))
-        .annotate(**{f"w{index}": Count("pk", filter=overdue_at(moment)) for index, moment in enumerate(moments)})
-        .order_by()
-    )
-    return {row["team_id"]: [row[f"w{index}"] for index in range(len(moments))] for row in rows}
+    items = ActionItem.objects.filter(actions.team_scope(user), postmortem_team_id__in=team_ids)
+    return incident_trends.overdue_counts_at(items, moments, group_by="postmortem_team_id")
 
 
 def rising_since(counts, weeks=OVERDUE_WEEKS, minimum=OVERDUE_MINIMUM):

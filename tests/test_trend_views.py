@@ -13,9 +13,11 @@ from postmortems import trends
 from tests import factories
 
 URL = "/trends/"
-# 16 today: 9 for the figures, the rest session, person, policy, time zone, teams and the team
-# filter. Room for a little more, not for splitting the shared theme or action-item queries again.
-MAX_QUERIES = 20
+# 18 today: 11 for the figures (each overdue count reads open items and recently closed ones
+# apart, so neither touches the closed history), the rest session, person, policy, time zone,
+# teams and the team filter. Room for a little more, not for splitting the shared theme or
+# action-item queries again.
+MAX_QUERIES = 22
 
 
 @pytest.fixture(autouse=True)

@@ -114,6 +114,14 @@ class ActionItem(models.Model):
             models.Index(fields=["closed_at"], condition=Q(status="done"), name="actionitem_done_by_closed"),
             # Trends count the items created in a period: only that period's rows, not all history.
             models.Index(fields=["created_at"], name="actionitem_created"),
+            # Open items, with what decides who may see them: overdue counts (trends, early warning,
+            # digest) read only this index, never the rows of all the closed history.
+            models.Index(fields=["postmortem_team", "due_date"],
+                         include=["created_at", "closed_at", "postmortem_kind", "postmortem_published", "postmortem",
+                                  "id"],
+                         condition=Q(status__in=["open", "in_progress"]), name="actionitem_open_visibility"),
+            # Items closed after a moment (done or won't do): the other half of those overdue counts.
+            models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="actionitem_closed"),
         ]
 
     def __str__(self):

@@ -2,7 +2,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
@@ -15,6 +14,7 @@ from postmortems.forms import (
     SECTION_MAX_LENGTH, section_too_long,
 )
 from postmortems.guides import guide_for
+from postmortems.pagination import CappedPaginator
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team
 from postmortems.rendering import render_markdown
 from postmortems.revisions import EditConflict, StaleActionItems, change_status, save_postmortem
@@ -53,13 +53,14 @@ def filter_postmortems(queryset, filters):
 def postmortem_list(request):
     form = PostMortemFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    postmortems = filter_postmortems(PostMortem.objects.visible_to(request.user), filters)
-    postmortems = postmortems.select_related("team").prefetch_related("authors").annotate(
+    matching = filter_postmortems(PostMortem.objects.visible_to(request.user), filters)
+    postmortems = matching.select_related("team").prefetch_related("authors").annotate(
         open_actions=actions.open_item_count()
     ).order_by("-created_at", "-id")
     query = search.parse(filters.get("q"))
     postmortems = search.apply(postmortems, query)
-    page = Paginator(postmortems, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(postmortems, PAGE_SIZE, count_from=search.apply(matching, query)).get_page(
+        request.GET.get("page"))
     search.add_snippets(page.object_list, query)
     return render(request, "postmortems/postmortem_list.html", {
         "form": form,
