@@ -179,6 +179,9 @@ def _editor_form(postmortem, values, *, user):
 
 # Action items ------------------------------------------------------------------
 
+ACTION_ITEM_FILTERS = ("postmortem", "team", "owner", "priority")
+
+
 @extend_schema(parameters=[
     OpenApiParameter("postmortem", int), OpenApiParameter("team", int), OpenApiParameter("owner", int),
     OpenApiParameter("status", str, enum=ActionItem.Status.values),
@@ -196,16 +199,12 @@ class ActionItemList(generics.ListCreateAPIView):
         for name in ("postmortem", "team", "owner"):
             if params.get(name) and not params[name].isdigit():
                 raise ValidationError({name: "Give a number."})
-        if params.get("postmortem"):
-            queryset = queryset.filter(postmortem_id=params["postmortem"])
-        if params.get("team"):
-            queryset = queryset.filter(postmortem__team_id=params["team"])
-        if params.get("owner"):
-            queryset = queryset.filter(owner_id=params["owner"])
+        # The dashboard's filters; ids stand in for its form's instances (a foreign key filters by
+        # either), and the queryset is already limited to what the reader may see.
+        queryset = actions.filter_items(queryset, {name: params.get(name) for name in ACTION_ITEM_FILTERS})
         if params.get("status"):
+            # One status, not a dashboard tab: the dashboard's "open" tab also lists items in progress.
             queryset = queryset.filter(status=params["status"])
-        if params.get("priority"):
-            queryset = queryset.filter(priority=params["priority"])
         ordering = params.get("ordering") or "due_date"
         if ordering not in ("due_date", "-due_date", "created_at", "-created_at"):
             raise ValidationError({"ordering": "One of: due_date, -due_date, created_at, -created_at."})

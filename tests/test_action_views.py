@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from postmortems.models import ActionItem, ActionItemChange, Profile
 from tests import factories
@@ -200,6 +201,12 @@ def test_filters_keep_the_tab_and_tabs_keep_the_filters(items, org, login):
     html = response.content.decode()
     assert 'name="status" value="overdue"' in html
     assert 'href="?status=open&amp;priority=high"' in html
+
+
+def test_clearing_the_filters_keeps_the_tab(items, org, login):
+    html = login(org.people.member).get(f"{DASHBOARD}?status=overdue&priority=high").content.decode()
+    assert 'role="search" aria-label="Filter action items"' in html
+    assertInHTML(f'<a class="btn btn-link btn-sm" href="{DASHBOARD}?status=overdue">Clear filters</a>', html)
 
 
 def test_dashboard_pages_by_25(org, login):

@@ -65,6 +65,33 @@ def test_action_item_list_filters_by_status_and_owner(org, incident):
     assert ids(client.get("/api/v1/action-items/", {"status": "open"})) == [mine.pk]
 
 
+def test_action_item_list_filters_by_team_priority_and_postmortem(org, incident):
+    urgent = factories.add_action_item(incident, priority="high")
+    factories.add_action_item(incident, priority="low")
+    other = factories.make_postmortem(org.search, status="published")
+    theirs = factories.add_action_item(other, priority="high")
+    client = token_client(org.people.member)
+    assert ids(client.get("/api/v1/action-items/", {"priority": "high"})) == sorted([urgent.pk, theirs.pk])
+    assert ids(client.get("/api/v1/action-items/", {"team": org.search.pk})) == [theirs.pk]
+    assert ids(client.get("/api/v1/action-items/", {"team": org.payments.pk, "priority": "high"})) == [urgent.pk]
+    assert ids(client.get("/api/v1/action-items/", {"postmortem": other.pk})) == [theirs.pk]
+
+
+def test_action_item_team_filter_lists_nothing_the_reader_may_not_see(org):
+    draft = factories.make_postmortem(org.search)  # Search's draft: Payments people may not read it
+    factories.add_action_item(draft)
+    client = token_client(org.people.member)
+    assert ids(client.get("/api/v1/action-items/", {"team": org.search.pk})) == []
+    assert ids(client.get("/api/v1/action-items/", {"postmortem": draft.pk})) == []
+    assert ids(client.get("/api/v1/action-items/", {"team": 999999})) == []
+
+
+def test_action_item_filters_that_are_not_numbers_are_a_400(org):
+    response = token_client(org.people.member).get("/api/v1/action-items/", {"team": "payments"})
+    assert response.status_code == 400
+    assert response.json() == {"team": "Give a number."}
+
+
 def test_editor_creates_action_item(org, incident):
     response = token_client(org.people.author).post("/api/v1/action-items/", {
         "postmortem": incident.pk, "title": "Alert on pool", "owner": org.people.member.pk, "due_date": "2030-01-02",

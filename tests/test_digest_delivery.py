@@ -5,7 +5,6 @@ sweep runs twice, when two workers sweep at once, and when a worker is killed
 mid-send and another takes over after the lease.
 """
 import os
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,15 @@ from django.utils import timezone
 from postmortems import digest
 from postmortems.models import Digest, Membership
 from tests import factories
-from tests.integration.fixtures import celery_client, flushed_redis, smtp_server, start_worker, worker_env  # noqa: F401
+from tests.integration.fixtures import (  # noqa: F401 (pytest fixtures)
+    celery_client, flushed_redis, mail_sweep, smtp_server, start_worker, worker_env,
+)
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fast_passwords"),
 ]
-TASK = "postmortems.send_digests"
-TIMEOUT = 30
 # A Redis database of their own, so that reminder delivery tests running at the
 # same time (their workers share the default queue name) cannot take these tasks.
 DIGEST_REDIS_URL = os.environ.get("TEST_DIGEST_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -34,9 +33,9 @@ def redis_url():
     yield from flushed_redis(DIGEST_REDIS_URL)
 
 
-def run_sweep(celery_client):
-    """Send the sweep task through Redis and wait for a worker's answer."""
-    return celery_client.send_task(TASK).get(timeout=TIMEOUT)
+@pytest.fixture
+def sweep(mail_sweep):
+    return mail_sweep("postmortems.send_digests", records=Digest, lease_setting="DIGEST_CLAIM_LEASE_SECONDS")
 
 
 def always_due(person, **fields):
@@ -67,32 +66,19 @@ def recipients():
     return sorted(person.email for person in [lead, *members])
 
 
-def assert_each_got_one_digest(smtp_server, expected):
-    received = smtp_server.settle(1.0)
-    assert smtp_server.count_by_address() == {address: 1 for address in expected}, [m["To"] for m in received]
+def assert_each_got_one_digest(sweep, expected):
+    sweep.assert_one_email_each(expected)
     assert sorted(Digest.objects.values_list("person__email", flat=True)) == expected
-    assert not Digest.objects.filter(sent_at__isnull=True).exists()
 
 
-def message_to(smtp_server, address):
-    (message,) = [m for m in smtp_server.messages if m["To"].addresses[0].addr_spec == address]
-    return message
-
-
-def test_sweep_on_a_worker_delivers_each_digest_once_even_when_run_twice(
-    recipients, start_worker, celery_client, smtp_server
-):
-    start_worker("solo")
-
-    first = run_sweep(celery_client)
-    smtp_server.wait_for(len(recipients))
-    second = run_sweep(celery_client)
+def test_sweep_on_a_worker_delivers_each_digest_once_even_when_run_twice(recipients, sweep, smtp_server):
+    first, second = sweep.run_twice(len(recipients))
 
     assert first["emails_sent"] == len(recipients) and first["emails_failed"] == 0
     assert second["emails_sent"] == 0
-    assert_each_got_one_digest(smtp_server, recipients)
+    assert_each_got_one_digest(sweep, recipients)
 
-    mo = message_to(smtp_server, "mo@example.test")
+    mo = smtp_server.message_to("mo@example.test")
     assert mo.get_content_type() == "multipart/alternative"
     unsubscribe = str(mo["List-Unsubscribe"]).strip()  # a long header arrives folded
     assert unsubscribe.startswith("<http") and unsubscribe.endswith("/one-click/>")
@@ -103,47 +89,24 @@ def test_sweep_on_a_worker_delivers_each_digest_once_even_when_run_twice(
     assert "<a href=" in html
     # The people incident reaches its team's lead, and nobody else on the team.
     assert "Harassment" not in text and "Harassment" not in html
-    lead = message_to(smtp_server, "lin@example.test").get_body(preferencelist=("plain",)).get_content()
+    lead = smtp_server.message_to("lin@example.test").get_body(preferencelist=("plain",)).get_content()
     assert "Harassment report" in lead
 
 
-def test_two_sweeps_at_once_on_two_workers_deliver_each_digest_once(
-    recipients, start_worker, celery_client, smtp_server
-):
-    smtp_server.handler.pause_each = 0.3  # slow mail keeps both sweeps running side by side
-    start_worker("left")
-    start_worker("right")
+def test_two_sweeps_at_once_on_two_workers_deliver_each_digest_once(recipients, sweep):
+    answers = sweep.run_on_two_workers_at_once()
 
-    results = [celery_client.send_task(TASK) for _ in range(2)]
-    answers = [result.get(timeout=TIMEOUT) for result in results]
-
-    assert sorted(answer["worker"].split("@")[0] for answer in answers) == ["left", "right"]
     assert sum(answer["emails_sent"] for answer in answers) == len(recipients)
-    assert_each_got_one_digest(smtp_server, recipients)
+    assert_each_got_one_digest(sweep, recipients)
 
 
-def test_a_worker_killed_mid_send_is_finished_by_another_exactly_once(
-    recipients, start_worker, celery_client, smtp_server
-):
-    lease_seconds = 2
-    smtp_server.handler.pause_first = 25  # the first digest hangs until we kill its sender
-    doomed = start_worker("doomed", DIGEST_CLAIM_LEASE_SECONDS=str(lease_seconds))
-
-    celery_client.send_task(TASK)
-    assert smtp_server.handler.first_started.wait(TIMEOUT), doomed.log()
-    doomed.kill()
-    killed_at = time.monotonic()
-
-    assert smtp_server.messages == []
+def test_a_worker_killed_mid_send_is_finished_by_another_exactly_once(recipients, sweep):
     # The sweep claimed its batch of digests, then died sending the first: all are stranded, none sent.
-    stranded = list(Digest.objects.all())
+    stranded = sweep.kill_worker_mid_send()
     assert stranded and all(digest.sent_at is None for digest in stranded)
 
-    successor = start_worker("successor", DIGEST_CLAIM_LEASE_SECONDS=str(lease_seconds))
-    time.sleep(max(0.0, killed_at + lease_seconds + 0.5 - time.monotonic()))  # the dead worker's lease runs out
-    answer = run_sweep(celery_client)
+    answer = sweep.run_after_the_lease()
 
-    assert answer["worker"] == successor.hostname
     assert answer["emails_sent"] == len(recipients)
-    assert_each_got_one_digest(smtp_server, recipients)
+    assert_each_got_one_digest(sweep, recipients)
     assert not Digest.objects.filter(pk__in=[digest.pk for digest in stranded], sent_at__isnull=True).exists()

@@ -1,6 +1,7 @@
 """The near-miss list (filters, pages, empty states), "My reports", and the admin screens."""
 import pytest
 from django.urls import reverse
+from pytest_django.asserts import assertInHTML
 
 from nearmisses.models import NearMiss
 from tests import factories
@@ -49,6 +50,22 @@ def test_empty_list_invites_a_report_and_filtered_empty_list_offers_to_clear(log
     make_near_miss(org.payments)
     page = client.get(f"{LIST}?status=promoted").content.decode()
     assert "No near misses match these filters." in page and "Show all near misses" in page
+
+
+def test_filters_are_a_labelled_search_form_with_a_way_back_to_the_whole_list(login, org):
+    client = login(org.people.lead)
+    assert "Clear</a>" not in client.get(LIST).content.decode()
+    page = client.get(f"{LIST}?kind=people").content.decode()
+    assert 'role="search" aria-label="Filter near misses"' in page
+    assertInHTML('<label class="form-label small mb-1" for="id_since">Reported from</label>', page)
+    assertInHTML(f'<a class="btn btn-link btn-sm" href="{LIST}">Clear</a>', page)
+
+
+def test_a_filter_that_is_not_valid_says_why_next_to_its_field(login, org):
+    page = login(org.people.lead).get(f"{LIST}?since=someday").content.decode()
+    # The message is the field's description for screen readers (aria-describedby names its id).
+    assertInHTML('<div id="id_since_error" class="text-danger small">Enter a valid date.</div>', page)
+    assert 'aria-describedby="id_since_error"' in page
 
 
 def test_a_filter_for_someone_elses_team_is_ignored_not_obeyed(login, org):

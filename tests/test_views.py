@@ -7,6 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Revision, TimelineEvent
 from tests import factories
@@ -548,6 +549,22 @@ def test_list_says_when_no_post_mortem_matches_the_filters(catalogue, login):
     page = html(login(catalogue.people.author).get(url("list"), {"q": "nothing-like-this"}))
     assert "No post-mortems match these filters." in page
     assert "Show all post-mortems" in page
+
+
+def test_list_filters_are_a_labelled_search_form_with_a_way_back_to_the_whole_list(org, login):
+    client = login(org.people.member)
+    assert "Clear</a>" not in html(client.get(url("list")))
+    page = html(client.get(url("list"), {"kind": "people"}))
+    assert 'role="search" aria-label="Filter post-mortems"' in page
+    assertInHTML('<label class="form-label small mb-1" for="id_from">Incident from</label>', page)
+    assertInHTML(f'<a class="btn btn-link" href="{url("list")}">Clear</a>', page)
+
+
+def test_list_filter_that_is_not_valid_says_why_next_to_its_field(org, login):
+    page = html(login(org.people.member).get(url("list"), {"from": "someday"}))
+    # The message is the field's description for screen readers (aria-describedby names its id).
+    assertInHTML('<div id="id_from_error" class="text-danger small">Enter a valid date.</div>', page)
+    assert 'aria-describedby="id_from_error"' in page
 
 
 def test_list_requires_login():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from postmortems import actions
 from postmortems.models import ActionItem, PostMortem
 from tests import factories
+from tests.test_api_helpers import token_client
 from webhooks import events, payloads
 from webhooks.models import ITEM_CREATED, ITEM_DONE, ITEM_OVERDUE, PUBLISHED, Endpoint, Event
 
@@ -71,6 +72,38 @@ def test_a_new_action_item_in_the_editor_records_created_and_an_edit_records_not
 
     assert kinds() == [ITEM_CREATED]
     assert Event.objects.get().item == item
+
+
+def without_item_identity(data):
+    """An event's data less the item's own id and link, which differ between two items by design."""
+    item = {key: value for key, value in data["action_item"].items() if key not in ("id", "url")}
+    return {**data, "action_item": item}
+
+
+def test_a_new_action_item_through_the_api_records_created_as_the_editor_does(org, author, draft):
+    fields = {"title": "Alert on pool saturation", "priority": "high", "due_date": "2030-01-02"}
+    data = factories.open_editor(author, url("edit", draft.pk))
+    data.update({f"actions-0-{name}": value for name, value in fields.items()})
+    data.update({"actions-0-owner": org.people.member.pk, "actions-0-status": "open", "action": "save"})
+    assert author.post(url("edit", draft.pk), data).status_code == 302
+    from_editor = Event.objects.get()
+
+    response = token_client(org.people.author).post(
+        "/api/v1/action-items/", {"postmortem": draft.pk, "owner": org.people.member.pk, **fields}, format="json")
+    assert response.status_code == 201, response.json()
+
+    assert kinds() == [ITEM_CREATED, ITEM_CREATED]
+    from_api = Event.objects.latest("pk")
+    assert (from_api.item_id, from_api.team, from_api.postmortem) == (response.json()["id"], draft.team, draft)
+    assert from_api.data["action_item"]["id"] == response.json()["id"]
+    assert without_item_identity(from_api.data) == without_item_identity(from_editor.data)
+
+
+def test_an_action_item_refused_by_the_api_records_no_event(org, draft):
+    response = token_client(org.people.member).post(
+        "/api/v1/action-items/", {"postmortem": draft.pk, "title": "Alert on pool saturation"}, format="json")
+    assert response.status_code == 403
+    assert not Event.objects.exists()
 
 
 def test_marking_done_records_one_event_per_closing(org, author, draft):

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from tests.integration.smtp import SMTPServer
+from tests.integration.sweeps import MailSweep
 from tests.integration.worker import CeleryWorker, client_app, database_url
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -83,3 +84,14 @@ def start_worker(worker_env, celery_client, tmp_path):
     yield _start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def mail_sweep(start_worker, celery_client, smtp_server):
+    """mail_sweep(task, records=Model, lease_setting=name) -> a MailSweep of that task on real workers."""
+
+    def _make(task, *, records, lease_setting):
+        return MailSweep(task, records=records, lease_setting=lease_setting, start_worker=start_worker,
+                         celery_client=celery_client, smtp_server=smtp_server)
+
+    return _make

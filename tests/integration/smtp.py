@@ -77,6 +77,11 @@ class SMTPServer:
         with self.handler._lock:
             return list(self.handler.messages)
 
+    def message_to(self, address):
+        """The one message received for `address` (fails if there are none or several)."""
+        (message,) = [m for m in self.messages if m["To"].addresses[0].addr_spec == address]
+        return message
+
     def count_by_address(self):
         """{address: number of messages} over every message received."""
         return dict(Counter(a.addr_spec for message in self.messages for a in message["To"].addresses))
