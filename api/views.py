@@ -19,6 +19,7 @@ from rest_framework.decorators import api_view
 from rest_framework.views import APIView
 
 from postmortems import actions, permissions, publishing, revisions, search
+from postmortems.filters import filter_postmortems
 from postmortems.forms import PostMortemForm
 from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team, Theme
 from webhooks import events as webhook_events
@@ -103,17 +104,12 @@ class PostMortemList(generics.ListAPIView):
         for name in ("team", "severity", "theme"):
             if params.get(name) and not params[name].isdigit():
                 raise ValidationError({name: "Give a number."})
-        if params.get("team"):
-            queryset = queryset.filter(team_id=params["team"])
-        if params.get("kind"):
-            queryset = queryset.filter(kind=params["kind"])
-        if params.get("status"):
-            queryset = queryset.filter(status=params["status"])
-        if params.get("severity"):
-            queryset = queryset.filter(severity=params["severity"])
-        if params.get("theme"):
-            queryset = queryset.filter(
-                pk__in=ContributingFactor.objects.filter(theme_id=params["theme"]).values("postmortem_id"))
+        # The list page's own filters (a team given as a list of ids, as the trends links send them).
+        queryset = filter_postmortems(queryset, {
+            "team": [int(params["team"])] if params.get("team") else None,
+            "kind": params.get("kind"), "status": params.get("status"),
+            "severity": params.get("severity"), "theme": params.get("theme"),
+        })
         ordering = params.get("ordering")
         if ordering and ordering not in POSTMORTEM_ORDERINGS:
             raise ValidationError({"ordering": f"One of: {', '.join(POSTMORTEM_ORDERINGS)}."})

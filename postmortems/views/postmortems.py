@@ -8,14 +8,15 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import action_quality, actions, permissions, publishing, search, trends
+from postmortems import action_quality, actions, permissions, publishing, search
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
     SECTION_MAX_LENGTH, section_too_long,
 )
+from postmortems.filters import filter_postmortems
 from postmortems.guides import guide_for
 from postmortems.pagination import CappedPaginator
-from postmortems.models import ActionItem, ContributingFactor, PostMortem, Team
+from postmortems.models import ActionItem, ContributingFactor, PostMortem
 from postmortems.rendering import render_markdown
 from postmortems.revisions import EditConflict, StaleActionItems, change_status, save_postmortem
 
@@ -28,25 +29,6 @@ EDITOR_ACTIONS = {
     "review": PostMortem.Status.REVIEW,
     "publish": PostMortem.Status.PUBLISHED,
 }
-
-
-def filter_postmortems(queryset, filters):
-    """Apply the list page's cleaned filters to a queryset (all but the search, `q`: see search.py)."""
-    if isinstance(filters.get("team"), Team):
-        queryset = queryset.filter(team=filters["team"])
-    elif filters.get("team"):
-        queryset = queryset.filter(team__in=filters["team"])
-    for name in ["kind", "status", "severity"]:
-        if filters.get(name):
-            queryset = queryset.filter(**{name: filters[name]})
-    if filters.get("theme"):
-        # A subquery, not a join, so a post-mortem with two factors of a theme is listed once.
-        queryset = queryset.filter(
-            pk__in=ContributingFactor.objects.filter(theme=filters["theme"]).values("postmortem_id")
-        )
-    if filters.get("from") or filters.get("to"):
-        queryset = trends.incidents_between(queryset, filters.get("from"), filters.get("to"))
-    return queryset
 
 
 @login_required
