@@ -629,17 +629,12 @@ def _follow_through_change(user, today):
     """Action items done in the last 30 days against the 30 before, of post-mortems `user` may read."""
     recent = Period.last(30, today)
     earlier = recent.previous()
-    # Two small queries: the two windows' done items (the done-by-closed index finds the few recent
-    # rows), then which of their post-mortems the reader may see. As one query, the planner checked
-    # every post-mortem the reader may see instead, which grows with the whole history.
-    done = list(ActionItem.objects.filter(status=DONE, closed_at__gte=earlier.start, closed_at__lt=recent.end)
-                .order_by().values_list("postmortem_id", "closed_at"))
-    visible = set(PostMortem.objects.visible_to(user).filter(pk__in={pk for pk, _ in done})
-                  .order_by().values_list("pk", flat=True)) if done else set()
-    counts = {
-        "recent": sum(1 for pk, closed in done if pk in visible and closed >= recent.start),
-        "earlier": sum(1 for pk, closed in done if pk in visible and closed < earlier.end),
-    }
+    # One small query: the done-by-closed index finds the two windows' rows, and who may see each is
+    # read from the item's own copy of its post-mortem's team, kind and state (no post-mortem scan).
+    counts = ActionItem.objects.visible_to(user).filter(
+        status=DONE, closed_at__gte=earlier.start, closed_at__lt=recent.end,
+    ).aggregate(recent=Count("pk", filter=Q(closed_at__gte=recent.start)),
+                earlier=Count("pk", filter=Q(closed_at__lt=earlier.end)))
     if not counts["recent"] and not counts["earlier"]:
         return None
     difference = counts["recent"] - counts["earlier"]
