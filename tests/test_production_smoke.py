@@ -129,7 +129,9 @@ def test_requirements_alone_serve_the_web_and_deliver_a_reminder_through_worker_
 
     processes.start("web", ["scripts/serve"], env)
     base = f"http://{env['BIND']}"
-    assert get_json(f"{base}/healthz", processes=processes) == (200, {"status": "ok"})
+    # The first answer waits for scripts/serve's collectstatic, which compresses every static file
+    # (about a minute on a 2-core machine): room for that, not a measure of it.
+    assert get_json(f"{base}/healthz", timeout=300, processes=processes) == (200, {"status": "ok"})
     status, ready = get_json(f"{base}/readyz", processes=processes)
     assert (status, ready["checks"]) == (200, {"database": "ok", "migrations": "ok", "broker": "ok"})
     # The access log keeps paths, never query strings: a pulse answer link carries its secret there.
