@@ -234,6 +234,14 @@ CELERY_BEAT_SCHEDULE["send-digests"] = {
 }
 # --- end of weekly digest -----------------------------------------------------
 
+# The themes page's counts are kept as change rows (postmortems/theme_tallies.py); folding
+# them hourly keeps the page's sum over a few hundred rows however busy the editors are.
+CELERY_BEAT_SCHEDULE["compact-theme-tallies"] = {
+    "task": "postmortems.compact_theme_tallies",
+    "schedule": 60 * 60,
+    "options": {"expires": 50 * 60},
+}
+
 # --- Team pulse (issue 12) ----------------------------------------------------
 # A team's pulse results appear only with at least this many responses (never fewer than 3).
 PULSE_MIN_RESPONSES = int(os.environ.get("PULSE_MIN_RESPONSES", "5"))

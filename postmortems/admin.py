@@ -3,8 +3,8 @@ from django.contrib import admin
 
 from postmortems import search
 from postmortems.models import (
-    ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Digest, Membership, PostMortem, Profile,
-    Reminder, Revision, Team, Theme, TimelineEvent,
+    ActionItem, ActionItemChange, BlameAcknowledgement, ContributingFactor, Digest, Membership, NamedThemeUse,
+    PostMortem, Profile, Reminder, Revision, Team, Theme, ThemeTally, TimelineEvent,
 )
 
 
@@ -148,3 +148,29 @@ class DigestAdmin(admin.ModelAdmin):
     list_select_related = ["person"]
     readonly_fields = ["person", "week", "claimed_at", "sent_at", "attempts", "last_error"]
     date_hierarchy = "week"
+
+
+class DerivedCountAdmin(admin.ModelAdmin):
+    """Counts kept by theme_tallies.py: shown to look at, never edited by hand (rebuild_theme_tallies)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ThemeTally)
+class ThemeTallyAdmin(DerivedCountAdmin):
+    list_display = ["theme", "team", "kind", "published", "uses"]
+    list_filter = ["kind", "published"]
+    list_select_related = ["theme", "team"]
+
+
+@admin.register(NamedThemeUse)
+class NamedThemeUseAdmin(DerivedCountAdmin):
+    list_display = ["postmortem", "user", "theme", "team", "uses"]
+    list_select_related = ["postmortem", "user", "theme", "team"]

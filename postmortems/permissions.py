@@ -53,12 +53,38 @@ def _visibility_q(user, *, kind, team, published, postmortem):
     """The read rule as a Q over whichever fields hold a post-mortem's kind, team, published state and id."""
     if not _is_person(user):
         return Q(pk__in=[])
-    technical = Q(**{kind: "technical"}) & (Q(**{f"{team}__in": list(team_roles(user))}) | published)
-    people = Q(**{kind: "people"}) & (
-        Q(**{f"{postmortem}__in": _authored_ids(user)}) | Q(**{f"{team}__in": lead_team_ids(user)})
-        | Q(**{f"{postmortem}__in": _shared_ids(user)})
+    return _team_wide_q(user, kind=kind, team=team, published=published) | (
+        Q(**{kind: "people"}) & _named_q(user, postmortem=postmortem)
     )
-    return technical | people
+
+
+def _team_wide_q(user, *, kind, team, published):
+    """The part of the read rule that goes by team: technical to members or once published, people to leads."""
+    technical = Q(**{kind: "technical"}) & (Q(**{f"{team}__in": list(team_roles(user))}) | published)
+    return technical | (Q(**{kind: "people"}) & Q(**{f"{team}__in": lead_team_ids(user)}))
+
+
+def _named_q(user, *, postmortem):
+    """The part that names single post-mortems: people incidents this person wrote or was shared on."""
+    return Q(**{f"{postmortem}__in": _authored_ids(user)}) | Q(**{f"{postmortem}__in": _shared_ids(user)})
+
+
+def tally_filter(user):
+    """A Q over ThemeTally rows (per team, kind and published state) for the team-wide part of the rule.
+
+    What it leaves out, people incidents read because the person wrote or was shared on
+    them, is `named_tally_filter`: the two together are `visible_filter`.
+    """
+    if not _is_person(user):
+        return Q(pk__in=[])
+    return _team_wide_q(user, kind="kind", team="team_id", published=Q(published=True))
+
+
+def named_tally_filter(user):
+    """A Q over NamedThemeUse rows: people incidents this person may read only by name (not as a lead)."""
+    if not _is_person(user):
+        return Q(pk__in=[])
+    return Q(user_id=user.pk) & ~Q(team_id__in=lead_team_ids(user))
 
 
 def visible_filter(user):

@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around the functions that do the work."""
 from celery import shared_task
 
-from postmortems import claims, digest, reminders
+from postmortems import claims, digest, reminders, theme_tallies
 
 
 class ReminderSendFailed(Exception):
@@ -45,3 +45,9 @@ def send_digests(self):
         # curve as this countdown); a digest still waiting is left to the next beat.
         raise self.retry(exc=error, countdown=backoff(self.request.retries))
     return {**result.as_dict(), "worker": self.request.hostname}
+
+
+@shared_task(name="postmortems.compact_theme_tallies")
+def compact_theme_tallies():
+    """Fold the theme tallies' change rows (theme_tallies.py), so the themes page sums few rows."""
+    return {"rows": theme_tallies.compact()}

@@ -4,7 +4,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from postmortems.models import ActionItem, PostMortem, Revision
+from postmortems import theme_tallies
+from postmortems.models import ActionItem, PostMortem, Revision, ThemeTally
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,5 +30,7 @@ def test_later_migrations_apply_and_reverse_on_the_demo_organisation():
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
     assert counts() == before
     assert sorted(PostMortem.objects.values_list("title", flat=True)) == titles
+    # The theme tallies were filled from the demo's factors on the way up.
+    assert ThemeTally.objects.exists() and theme_tallies.stale_keys() == []
     # A page and a check that read the re-added columns still work on the migrated data.
     assert ActionItem.objects.filter(wording_issues__isnull=True).count() == before[1]

@@ -36,7 +36,7 @@ def test_theme_use_counts_match_what_each_reader_may_open(org):
 
     from postmortems import permissions
     from postmortems.models import ContributingFactor
-    from postmortems.views.themes import theme_uses
+    from postmortems.theme_tallies import uses_for
 
     themes = [Theme.objects.create(name="Bench theme A"), Theme.objects.create(name="Bench theme B")]
     people = org.people
@@ -51,4 +51,4 @@ def test_theme_use_counts_match_what_each_reader_may_open(org):
         for factor in ContributingFactor.objects.select_related("postmortem").filter(theme__in=themes):
             if permissions.can_view(reader, factor.postmortem):
                 expected[factor.theme_id] = expected.get(factor.theme_id, 0) + 1
-        assert theme_uses(reader, themes) == expected, reader.username
+        assert uses_for(reader, themes) == expected, reader.username

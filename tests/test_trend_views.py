@@ -146,7 +146,9 @@ def test_a_theme_link_lists_the_incidents_with_the_theme(login, org, recent):
 
 def test_table_cells_are_links_to_the_same_lists(login, org, recent):
     response = login(org.people.member).get(URL)
-    url = dataset(response, "incidents-kind", "Technical")["urls"][-1]
+    technical = dataset(response, "incidents-kind", "Technical")
+    # The newest month with incidents: on the first of a month the current one is still empty.
+    url = [url for url, count in zip(technical["urls"], technical["data"]) if count][-1]
     html = response.content.decode()
     assert f'href="{url.replace("&", "&amp;")}"' in html
 

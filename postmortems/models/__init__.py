@@ -2,6 +2,7 @@
 from .actions import ActionItem, ActionItemChange, Reminder
 from .digests import Digest
 from .postmortems import BlameAcknowledgement, ContributingFactor, PostMortem, Revision, Theme, TimelineEvent
+from .tallies import NamedThemeUse, ThemeTally
 from .teams import Membership, Profile, Team
 
 __all__ = [
@@ -11,11 +12,13 @@ __all__ = [
     "ContributingFactor",
     "Digest",
     "Membership",
+    "NamedThemeUse",
     "PostMortem",
     "Profile",
     "Reminder",
     "Revision",
     "Team",
     "Theme",
+    "ThemeTally",
     "TimelineEvent",
 ]

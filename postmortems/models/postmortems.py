@@ -150,6 +150,10 @@ class PostMortem(models.Model):
             from postmortems.models.actions import ActionItem, postmortem_copies
 
             ActionItem.objects.filter(postmortem=self).update(**postmortem_copies(self))
+            # Its factors' theme counts move to the new team, kind or published state too.
+            from postmortems import theme_tallies
+
+            theme_tallies.postmortem_moved(self, before=saved, after=current)
         if touched:
             self._saved_visibility = current
 
@@ -219,10 +223,22 @@ class TimelineEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.description[:60]}"
 
 
+class ContributingFactorQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, with the new factors counted in the theme tallies (theme_tallies.py)."""
+        from postmortems import theme_tallies
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        theme_tallies.factors_added(created)
+        return created
+
+
 class ContributingFactor(models.Model):
     postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="factors")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="factors")
     description = models.TextField()
+
+    objects = ContributingFactorQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -234,6 +250,23 @@ class ContributingFactor(models.Model):
 
     def __str__(self):
         return f"{self.theme.name}: {self.description[:60]}"
+
+    # The theme tallies (theme_tallies.py) follow every save: a new factor adds one use, a
+    # changed theme moves one. Deletions, cascades included, are counted by delete
+    # receivers (apps.py), bulk_create by the queryset above.
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_theme_id = instance.__dict__.get("theme_id")
+        return instance
+
+    def save(self, *args, **kwargs):
+        from postmortems import theme_tallies
+
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        theme_tallies.factor_saved(self, adding=adding, theme_before=getattr(self, "_saved_theme_id", None))
+        self._saved_theme_id = self.theme_id
 
 
 class Revision(models.Model):

@@ -2,28 +2,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from postmortems import permissions
+from postmortems import permissions, theme_tallies
 from postmortems.forms import ThemeForm
-from postmortems.models import ContributingFactor, PostMortem, Team, Theme
-
-
-def theme_uses(user, themes):
-    """{theme_id: contributing factors naming it on post-mortems this person may read}.
-
-    One GROUP BY over the factors, semi-joined to the readable post-mortems, instead of a
-    per-theme filtered count that tests every factor against the visibility subquery: a
-    count must not reveal restricted incidents, and this one counts exactly the same rows.
-    """
-    visible = PostMortem.objects.visible_to(user).order_by().values("pk")
-    rows = (
-        ContributingFactor.objects.order_by()
-        .filter(theme__in=themes, postmortem_id__in=visible)
-        .values("theme_id").annotate(uses=Count("pk"))
-    )
-    return {row["theme_id"]: row["uses"] for row in rows}
+from postmortems.models import Team, Theme
 
 
 @login_required
@@ -34,7 +18,7 @@ def theme_list(request):
         .select_related("team")
         .order_by("team__name", "name")
     )
-    uses = theme_uses(request.user, themes)
+    uses = theme_tallies.uses_for(request.user, themes)
     for theme in themes:
         theme.uses = uses.get(theme.pk, 0)
     lead_teams = Team.objects.filter(pk__in=permissions.lead_team_ids(request.user))

@@ -1,0 +1,245 @@
+"""How often each theme is named, per reader, without counting every factor ever written.
+
+The themes page shows, for each theme, the contributing factors naming it on the
+post-mortems the reader may open. Counting those factors directly tests every factor
+against the reader's visibility: at 100,000 post-mortems, a quarter of a million rows
+per page view. Instead the counts are kept in two parts that together are the read rule
+of permissions.py:
+
+- ThemeTally: factors per theme, team, kind and published state, the part of the rule
+  that goes by team (technical incidents of the reader's teams or published, people
+  incidents of the teams they lead). Change rows of +n and -n, summed on read.
+- NamedThemeUse: per people incident, the factors per theme for each person named on
+  it (author or viewer), rewritten whole whenever that incident changes. A reader's
+  rows outside the teams they lead are the rest of the rule.
+
+Kept current by ContributingFactor.save, its queryset's bulk_create, delete receivers
+(cascades included), PostMortem.save and changes to authors and viewers (apps.py);
+`manage.py rebuild_theme_tallies` recounts both after SQL run around the app, and
+`compact` folds ThemeTally's change rows.
+"""
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+
+from postmortems import permissions
+from postmortems.models import ContributingFactor, NamedThemeUse, PostMortem, ThemeTally
+
+
+def _key(team_id, kind, status):
+    return (team_id, kind, status == PostMortem.Status.PUBLISHED)
+
+
+def _record(changes):
+    """Append one row per (theme, team, kind, published) whose count changed."""
+    rows = [ThemeTally(theme_id=theme_id, team_id=team_id, kind=kind, published=published, uses=uses)
+            for (theme_id, team_id, kind, published), uses in sorted(changes.items()) if uses]
+    ThemeTally.objects.bulk_create(rows)
+
+
+def _keys_of(postmortem_ids):
+    rows = PostMortem.objects.filter(pk__in=postmortem_ids).values_list("pk", "team_id", "kind", "status")
+    return {pk: _key(team_id, kind, status) for pk, team_id, kind, status in rows}
+
+
+# Write paths -------------------------------------------------------------------
+
+def factors_added(factors):
+    keys = _keys_of({factor.postmortem_id for factor in factors})
+    changes = Counter()
+    for factor in factors:
+        if factor.postmortem_id in keys:
+            changes[(factor.theme_id, *keys[factor.postmortem_id])] += 1
+    _record(changes)
+    refresh_named(pk for pk, (_, kind, _) in keys.items() if kind == PostMortem.Kind.PEOPLE)
+
+
+def factor_saved(factor, *, adding, theme_before):
+    if adding:
+        factors_added([factor])
+    elif theme_before is not None and theme_before != factor.theme_id:
+        key = _keys_of([factor.postmortem_id]).get(factor.postmortem_id)
+        if key:
+            _record(Counter({(theme_before, *key): -1, (factor.theme_id, *key): 1}))
+            if key[1] == PostMortem.Kind.PEOPLE:
+                refresh_named([factor.postmortem_id])
+
+
+def factor_deleted(sender, instance, **kwargs):
+    """pre_delete receiver: the post-mortem still exists, even when its deletion cascades here."""
+    key = _keys_of([instance.postmortem_id]).get(instance.postmortem_id)
+    if key and instance.theme_id:
+        _record(Counter({(instance.theme_id, *key): -1}))
+
+
+def factor_gone(sender, instance, origin=None, **kwargs):
+    """post_delete receiver: a people incident's named rows, recounted without the factor.
+
+    Not when the whole post-mortem is being deleted: its named rows go with it.
+    """
+    if isinstance(origin, PostMortem) or getattr(origin, "model", None) is PostMortem:
+        return
+    refresh_named(PostMortem.objects.filter(pk=instance.postmortem_id, kind=PostMortem.Kind.PEOPLE)
+                  .values_list("pk", flat=True))
+
+
+def postmortem_moved(postmortem, *, before, after):
+    """Move a post-mortem's factors from its old (team, kind, published) to its new one.
+
+    `before` and `after` are (team_id, kind, status) as PostMortem.save tracks them.
+    """
+    if None in before or None in after:
+        return
+    old, new = _key(*before), _key(*after)
+    if old == new:
+        return
+    changes = Counter()
+    uses = ContributingFactor.objects.filter(postmortem=postmortem).values("theme_id").annotate(n=Count("pk"))
+    for row in uses.order_by():
+        changes[(row["theme_id"], *old)] -= row["n"]
+        changes[(row["theme_id"], *new)] += row["n"]
+    _record(changes)
+    if old[:2] != new[:2] and PostMortem.Kind.PEOPLE in (old[1], new[1]):
+        refresh_named([postmortem.pk])
+
+
+def named_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """m2m_changed receiver for authors and viewers: who is named on an incident changed."""
+    if action == "pre_clear" and reverse:
+        # Clearing from the person's side names no incidents afterwards: remember which.
+        instance._named_before_clear = list(sender.objects.filter(user_id=instance.pk)
+                                            .values_list("postmortem_id", flat=True))
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        if instance.kind == PostMortem.Kind.PEOPLE:
+            refresh_named([instance.pk])
+    elif action == "post_clear":
+        refresh_named(getattr(instance, "_named_before_clear", []))
+    else:
+        refresh_named(pk_set or [])
+
+
+def refresh_named(postmortem_ids):
+    """Rewrite the NamedThemeUse rows of these post-mortems from their factors, authors and viewers."""
+    ids = sorted(set(postmortem_ids))
+    if not ids:
+        return
+    NamedThemeUse.objects.filter(postmortem_id__in=ids).delete()
+    teams = dict(PostMortem.objects.filter(pk__in=ids, kind=PostMortem.Kind.PEOPLE).values_list("pk", "team_id"))
+    if not teams:
+        return
+    named = {}
+    for relation in (PostMortem.authors, PostMortem.viewers):
+        pairs = relation.through.objects.filter(postmortem_id__in=teams).values_list("postmortem_id", "user_id")
+        for postmortem_id, user_id in pairs:
+            named.setdefault(postmortem_id, set()).add(user_id)
+    uses = (ContributingFactor.objects.filter(postmortem_id__in=[pk for pk in teams if pk in named]).order_by()
+            .values_list("postmortem_id", "theme_id").annotate(n=Count("pk")))
+    rows = [NamedThemeUse(postmortem_id=postmortem_id, user_id=user_id, theme_id=theme_id,
+                          team_id=teams[postmortem_id], uses=n)
+            for postmortem_id, theme_id, n in uses for user_id in sorted(named[postmortem_id])]
+    # Two saves of one incident take turns on its row (revisions._claim_version); should two
+    # writers still meet here, the later rows win instead of failing the save.
+    NamedThemeUse.objects.bulk_create(rows, update_conflicts=True, unique_fields=["postmortem", "user", "theme"],
+                                      update_fields=["team", "uses"])
+
+
+# Reading -----------------------------------------------------------------------
+
+def uses_for(user, themes):
+    """{theme_id: factors naming it on post-mortems this person may read} (permissions.visible_filter)."""
+    counts = Counter()
+    rows = ThemeTally.objects.filter(permissions.tally_filter(user), theme__in=themes).values("theme_id")
+    for row in rows.order_by().annotate(n=Sum("uses")):
+        counts[row["theme_id"]] += row["n"]
+    # People incidents they wrote or were shared on, in teams they do not lead: their own rows.
+    rows = NamedThemeUse.objects.filter(permissions.named_tally_filter(user), theme__in=themes).values("theme_id")
+    for row in rows.order_by().annotate(n=Sum("uses")):
+        counts[row["theme_id"]] += row["n"]
+    return {theme_id: n for theme_id, n in counts.items() if n}
+
+
+# Upkeep ------------------------------------------------------------------------
+
+def true_counts():
+    """{(theme, team, kind, published): factors} counted from the factors themselves."""
+    rows = (
+        ContributingFactor.objects.order_by()
+        .values("theme_id", "postmortem__team_id", "postmortem__kind", "postmortem__status")
+        .annotate(n=Count("pk"))
+    )
+    counts = Counter()
+    for row in rows:
+        key = _key(row["postmortem__team_id"], row["postmortem__kind"], row["postmortem__status"])
+        counts[(row["theme_id"], *key)] += row["n"]
+    return counts
+
+
+def tallied_counts():
+    rows = ThemeTally.objects.order_by().values("theme_id", "team_id", "kind", "published").annotate(n=Sum("uses"))
+    counts = Counter({(r["theme_id"], r["team_id"], r["kind"], r["published"]): r["n"] for r in rows})
+    return +counts  # keys summing to zero are no count at all
+
+
+def _lock():
+    # On PostgreSQL, writers wait while the rows are replaced, and two replacements take turns,
+    # so no change is folded twice or lost. SQLite allows one writer at a time anyway.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {ThemeTally._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def compact():
+    """Fold the change rows into one row per key; returns how many rows there are now."""
+    with transaction.atomic():
+        _lock()
+        counts = tallied_counts()
+        ThemeTally.objects.all().delete()
+        _record(counts)
+    return len(counts)
+
+
+def true_named():
+    """{(post-mortem, person, theme, team): factors} for every people incident, from the factors."""
+    people = PostMortem.objects.filter(kind=PostMortem.Kind.PEOPLE)
+    named = {}
+    for relation in (PostMortem.authors, PostMortem.viewers):
+        pairs = relation.through.objects.filter(postmortem__in=people).values_list("postmortem_id", "user_id")
+        for postmortem_id, user_id in pairs:
+            named.setdefault(postmortem_id, set()).add(user_id)
+    uses = (ContributingFactor.objects.filter(postmortem__in=people).order_by()
+            .values_list("postmortem_id", "theme_id", "postmortem__team_id").annotate(n=Count("pk")))
+    return {(postmortem_id, user_id, theme_id, team_id): n
+            for postmortem_id, theme_id, team_id, n in uses for user_id in named.get(postmortem_id, ())}
+
+
+def stored_named():
+    rows = NamedThemeUse.objects.values_list("postmortem_id", "user_id", "theme_id", "team_id", "uses")
+    return {tuple(row[:4]): row[4] for row in rows}
+
+
+def rebuild():
+    """Recount every theme from the factors; returns how many counts changed."""
+    with transaction.atomic():
+        _lock()
+        counts, before = +true_counts(), tallied_counts()
+        ThemeTally.objects.all().delete()
+        _record(counts)
+        named, named_before = true_named(), stored_named()
+        NamedThemeUse.objects.all().delete()
+        NamedThemeUse.objects.bulk_create(
+            NamedThemeUse(postmortem_id=postmortem_id, user_id=user_id, theme_id=theme_id, team_id=team_id, uses=n)
+            for (postmortem_id, user_id, theme_id, team_id), n in named.items()
+        )
+    return len(_differences(counts, before)) + len(_differences(named, named_before))
+
+
+def _differences(right, stored):
+    return sorted(key for key in right.keys() | stored.keys() if right.get(key, 0) != stored.get(key, 0))
+
+
+def stale_keys():
+    """The counts that disagree with the factors: (theme, team, kind, published) and (post-mortem, person, theme, team)."""
+    return _differences(+true_counts(), tallied_counts()) + _differences(true_named(), stored_named())

@@ -1,0 +1,264 @@
+"""The themes page's counts, kept as tallies per team, kind and published state.
+
+Every way a factor or its post-mortem changes must reach the tallies, or the themes page
+would count factors that are gone, miss new ones, or count a restricted incident for
+someone who may no longer open it. Each test changes something the way a person or a
+command does, then reads the count a reader sees and checks the tallies against a recount.
+"""
+import re
+import threading
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.urls import reverse
+
+from postmortems import revisions, theme_tallies
+from postmortems.models import ContributingFactor, PostMortem, Theme, ThemeTally
+from tests import factories
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+def shown_uses(client, theme_name):
+    """The number in the theme's row of the themes page, as the reader sees it."""
+    html = client.get("/themes/").content.decode()
+    row = html[html.index(theme_name):]
+    row = row[:row.index("</tr>")]
+    return int(re.findall(r"<td>(\d+)</td>", row)[-1])
+
+
+def assert_tallies_match_the_factors():
+    assert theme_tallies.stale_keys() == []
+
+
+@pytest.fixture
+def theme(db):
+    return Theme.objects.create(name="Handover gaps")
+
+
+def test_factors_added_and_removed_in_the_editor_change_the_count_on_the_themes_page(org, login, theme):
+    postmortem = factories.make_postmortem(org.payments, authors=[org.people.author], status="published")
+    author, outsider = login(org.people.author), login(org.people.outsider)
+    edit_url = reverse("postmortems:edit", args=[postmortem.pk])
+    assert shown_uses(outsider, "Handover gaps") == 0
+
+    factories.submit_editor(author, edit_url, **{
+        "factors-0-theme": str(theme.pk), "factors-0-description": "The on-call note skipped the open ticket"})
+    assert shown_uses(outsider, "Handover gaps") == 1
+    assert_tallies_match_the_factors()
+
+    factor = ContributingFactor.objects.get()
+    _, posted = factories.submit_editor(author, edit_url, **{"factors-0-DELETE": "on"})
+    assert posted["factors-0-id"] == str(factor.pk)
+    assert not ContributingFactor.objects.exists()
+    assert shown_uses(outsider, "Handover gaps") == 0
+    assert_tallies_match_the_factors()
+
+
+def test_changing_a_factors_theme_moves_its_use(org, theme):
+    other = Theme.objects.create(name="Queue ownership drift")
+    factor = factories.add_factor(factories.make_postmortem(org.payments, status="published"), theme=theme)
+    loaded = ContributingFactor.objects.get(pk=factor.pk)
+    loaded.theme = other
+    loaded.save()
+    assert theme_tallies.uses_for(org.people.outsider, [theme, other]) == {other.pk: 1}
+    assert_tallies_match_the_factors()
+
+
+def test_publishing_opens_the_count_to_everyone_and_restricting_closes_it(org, login, theme):
+    postmortem = factories.make_postmortem(org.payments, status="review")
+    factories.add_factor(postmortem, theme=theme)
+    factories.add_factor(postmortem, theme=theme, description="Nobody owned the queue")
+    outsider, member = login(org.people.outsider), login(org.people.member)
+    assert (shown_uses(outsider, "Handover gaps"), shown_uses(member, "Handover gaps")) == (0, 2)
+
+    postmortem.status = PostMortem.Status.PUBLISHED
+    postmortem.save()
+    assert shown_uses(outsider, "Handover gaps") == 2
+
+    loaded = PostMortem.objects.get(pk=postmortem.pk)
+    loaded.kind = PostMortem.Kind.PEOPLE
+    loaded.save(update_fields=["kind"])
+    # A people incident: only the team's leads (and its authors and viewers) count it now.
+    assert (shown_uses(outsider, "Handover gaps"), shown_uses(member, "Handover gaps")) == (0, 0)
+    assert shown_uses(login(org.people.lead), "Handover gaps") == 2
+    assert_tallies_match_the_factors()
+
+
+def test_moving_a_draft_to_another_team_moves_its_count(org, theme):
+    postmortem = factories.make_postmortem(org.payments)
+    factories.add_factor(postmortem, theme=theme)
+    moved = PostMortem.objects.get(pk=postmortem.pk)
+    moved.team = org.search
+    moved.save()
+    assert theme_tallies.uses_for(org.people.member, [theme]) == {}
+    assert theme_tallies.uses_for(org.people.viewer, [theme]) == {theme.pk: 1}
+    assert_tallies_match_the_factors()
+
+
+def test_authors_and_viewers_of_people_incidents_count_them_and_nobody_else_does(org, theme):
+    postmortem = factories.make_postmortem(org.search, kind="people", status="published",
+                                           authors=[org.people.author], viewers=[org.people.member])
+    factories.add_factor(postmortem, theme=theme)
+    seen = {name: theme_tallies.uses_for(person, [theme]).get(theme.pk, 0) for name, person in vars(org.people).items()}
+    # The author and the viewer by name, the Search lead by role; the Search member and the rest not at all.
+    assert seen == {"author": 1, "lead": 0, "member": 1, "viewer": 0, "other_team": 1, "outsider": 0}
+
+
+def test_sharing_and_unsharing_a_people_incident_changes_the_viewers_count(org, login, theme):
+    postmortem = factories.make_postmortem(org.search, kind="people", authors=[org.people.other_team])
+    factories.add_factor(postmortem, theme=theme)
+    factories.add_factor(postmortem, theme=theme, description="Two managers each thought the other had called")
+    outsider = login(org.people.outsider)
+    assert shown_uses(outsider, "Handover gaps") == 0
+
+    postmortem.viewers.add(org.people.outsider)
+    assert shown_uses(outsider, "Handover gaps") == 2
+    postmortem.viewers.remove(org.people.outsider)
+    assert shown_uses(outsider, "Handover gaps") == 0
+    assert_tallies_match_the_factors()
+
+
+def test_adding_an_author_and_clearing_from_the_persons_side_follow_too(org, theme):
+    postmortem = factories.make_postmortem(org.search, kind="people")
+    factories.add_factor(postmortem, theme=theme)
+    org.people.member.authored_postmortems.add(postmortem)  # from the person's side: the reverse relation
+    assert theme_tallies.uses_for(org.people.member, [theme]) == {theme.pk: 1}
+    through = PostMortem.authors.through
+    org.people.member.authored_postmortems.clear()
+    assert not through.objects.filter(user=org.people.member).exists()
+    assert theme_tallies.uses_for(org.people.member, [theme]) == {}
+    assert_tallies_match_the_factors()
+
+
+def test_deleting_a_factor_of_a_people_incident_leaves_its_named_readers_count(org, login, theme):
+    postmortem = factories.make_postmortem(org.search, kind="people", authors=[org.people.author])
+    factories.add_factor(postmortem, theme=theme)
+    gone = factories.add_factor(postmortem, theme=theme, description="The rota changed twice in a week")
+    gone.delete()
+    assert shown_uses(login(org.people.author), "Handover gaps") == 1
+    assert_tallies_match_the_factors()
+
+
+def test_a_technical_incident_becoming_a_people_incident_is_counted_for_its_authors_only(org, theme):
+    postmortem = factories.make_postmortem(org.search, status="published", authors=[org.people.author])
+    factories.add_factor(postmortem, theme=theme)
+    loaded = PostMortem.objects.get(pk=postmortem.pk)
+    loaded.kind = PostMortem.Kind.PEOPLE
+    loaded.save()
+    assert theme_tallies.uses_for(org.people.author, [theme]) == {theme.pk: 1}
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {}
+    assert_tallies_match_the_factors()
+
+
+def test_a_named_reader_who_also_leads_the_team_counts_the_incident_once(org, theme):
+    postmortem = factories.make_postmortem(org.search, kind="people", authors=[org.people.other_team],
+                                           viewers=[org.people.other_team])
+    factories.add_factor(postmortem, theme=theme)
+    assert theme_tallies.uses_for(org.people.other_team, [theme]) == {theme.pk: 1}
+
+
+def test_deleting_a_post_mortem_takes_its_factors_out_of_the_count(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    factories.add_factor(postmortem, theme=theme)
+    factories.add_factor(factories.make_postmortem(org.search, status="published"), theme=theme)
+    postmortem.delete()
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 1}
+    assert_tallies_match_the_factors()
+
+
+def test_restoring_a_revision_recounts_the_restored_factors(org, login, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published", authors=[org.people.author])
+    author, edit_url = login(org.people.author), reverse("postmortems:edit", args=[postmortem.pk])
+    factories.submit_editor(author, edit_url, **{
+        "factors-0-theme": str(theme.pk), "factors-0-description": "The runbook named a retired queue"})
+    factories.submit_editor(author, edit_url, **{"factors-0-DELETE": "on"})
+    postmortem.refresh_from_db()
+    assert (postmortem.version, theme_tallies.uses_for(org.people.outsider, [theme])) == (3, {})
+
+    revisions.restore_revision(postmortem.revisions.get(version=2), author=org.people.author, expected_version=3)
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 1}
+    assert_tallies_match_the_factors()
+
+
+def test_bulk_created_factors_are_counted(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    ContributingFactor.objects.bulk_create(
+        [ContributingFactor(postmortem=postmortem, theme=theme, description=f"Cause {n}") for n in range(3)])
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 3}
+    assert_tallies_match_the_factors()
+
+
+def test_compacting_keeps_every_count_and_leaves_one_row_per_count(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    for n in range(4):
+        factories.add_factor(postmortem, theme=theme, description=f"Cause {n}")
+    ContributingFactor.objects.filter(description="Cause 0").delete()
+    assert ThemeTally.objects.count() == 5
+    call_command("rebuild_theme_tallies", "--compact")
+    assert ThemeTally.objects.count() == 1
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 3}
+    assert_tallies_match_the_factors()
+
+
+def test_the_command_finds_and_recounts_counts_changed_around_the_app(org, capsys, theme):
+    postmortem = factories.make_postmortem(org.payments, kind="people", status="published")
+    factories.add_factor(postmortem, theme=theme)
+    call_command("rebuild_theme_tallies", "--check")
+    assert "agrees" in capsys.readouterr().out
+
+    # As raw SQL or a bulk update would: the post-mortem changes, the tallies do not hear of it.
+    PostMortem.objects.filter(pk=postmortem.pk).update(kind="technical")
+    with pytest.raises(CommandError, match="2 theme counts disagree"):
+        call_command("rebuild_theme_tallies", "--check")
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {}  # stale: still counted as restricted
+
+    call_command("rebuild_theme_tallies")
+    assert "2 counts corrected" in capsys.readouterr().out
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 1}
+    call_command("rebuild_theme_tallies", "--check")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_factor_saved_while_the_tallies_are_compacted_is_neither_lost_nor_counted_twice(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    factories.add_factor(postmortem, theme=theme)
+    inserted, release = threading.Event(), threading.Event()
+    errors = []
+
+    def save_slowly():
+        # A second connection adds a factor and holds its transaction open across the compaction.
+        try:
+            with transaction.atomic():
+                factories.add_factor(PostMortem.objects.get(pk=postmortem.pk), theme=theme, description="Late")
+                inserted.set()
+                release.wait(10)
+        except Exception as error:  # reported below: a thread's exception would otherwise vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def compact():
+        try:
+            theme_tallies.compact()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    saver = threading.Thread(target=save_slowly)
+    saver.start()
+    assert inserted.wait(10)
+    compactor = threading.Thread(target=compact)
+    compactor.start()
+    compactor.join(1)
+    assert compactor.is_alive()  # it waits for the open save rather than folding around it
+    release.set()
+    saver.join(10)
+    compactor.join(10)
+    assert not errors
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 2}
+    assert ThemeTally.objects.count() == 1
+    assert_tallies_match_the_factors()
