@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from postmortems import revisions, theme_tallies
-from postmortems.models import ContributingFactor, PostMortem, Theme, ThemeTally
+from postmortems.models import ContributingFactor, NamedThemeUse, PostMortem, Theme, ThemeTally
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -168,6 +168,16 @@ def test_deleting_a_post_mortem_takes_its_factors_out_of_the_count(org, theme):
     assert_tallies_match_the_factors()
 
 
+def test_deleting_a_people_incident_takes_it_out_of_its_authors_count(org, theme):
+    postmortem = factories.make_postmortem(org.search, kind="people", authors=[org.people.author],
+                                           viewers=[org.people.outsider])
+    factories.add_factor(postmortem, theme=theme)
+    PostMortem.objects.filter(pk=postmortem.pk).delete()  # as the admin's bulk delete does
+    assert theme_tallies.uses_for(org.people.author, [theme]) == {}
+    assert not NamedThemeUse.objects.exists()
+    assert_tallies_match_the_factors()
+
+
 def test_restoring_a_revision_recounts_the_restored_factors(org, login, theme):
     postmortem = factories.make_postmortem(org.payments, status="published", authors=[org.people.author])
     author, edit_url = login(org.people.author), reverse("postmortems:edit", args=[postmortem.pk])
@@ -200,6 +210,18 @@ def test_compacting_keeps_every_count_and_leaves_one_row_per_count(org, theme):
     assert ThemeTally.objects.count() == 1
     assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 3}
     assert_tallies_match_the_factors()
+
+
+def test_beat_compacts_the_tallies_every_hour(org, settings, theme):
+    from postmortems import tasks
+
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    for n in range(3):
+        factories.add_factor(postmortem, theme=theme, description=f"Cause {n}")
+    entry = settings.CELERY_BEAT_SCHEDULE["compact-theme-tallies"]
+    assert (entry["task"], entry["schedule"]) == (tasks.compact_theme_tallies.name, 3600)
+    assert tasks.compact_theme_tallies.apply().get() == {"rows": 1}
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 3}
 
 
 def test_the_command_finds_and_recounts_counts_changed_around_the_app(org, capsys, theme):
