@@ -39,7 +39,12 @@ def _record(changes):
 
 
 def _keys_of(postmortem_ids):
-    rows = PostMortem.objects.filter(pk__in=postmortem_ids).values_list("pk", "team_id", "kind", "status")
+    # Waits for a concurrent move, re-kind or publish of these post-mortems to commit, then reads
+    # its result: otherwise a factor added meanwhile would be counted under the old key.
+    rows = PostMortem.objects.filter(pk__in=postmortem_ids).order_by("pk")
+    if transaction.get_connection().in_atomic_block:  # in autocommit there is nothing to hold a lock for
+        rows = rows.select_for_update(no_key=True)
+    rows = rows.values_list("pk", "team_id", "kind", "status")
     return {pk: _key(team_id, kind, status) for pk, team_id, kind, status in rows}
 
 
@@ -55,22 +60,40 @@ def factors_added(factors):
     refresh_named(pk for pk, (_, kind, _) in keys.items() if kind == PostMortem.Kind.PEOPLE)
 
 
-def factor_saved(factor, *, adding, theme_before):
+def factor_saved(factor, *, adding, before):
+    """`before` is the (post-mortem, theme) the factor had when loaded, or None if unknown."""
     if adding:
         factors_added([factor])
-    elif theme_before is not None and theme_before != factor.theme_id:
-        key = _keys_of([factor.postmortem_id]).get(factor.postmortem_id)
-        if key:
-            _record(Counter({(theme_before, *key): -1, (factor.theme_id, *key): 1}))
-            if key[1] == PostMortem.Kind.PEOPLE:
-                refresh_named([factor.postmortem_id])
+        return
+    if before is None or None in before or before == (factor.postmortem_id, factor.theme_id):
+        return
+    # A theme changed, or (in the admin) the factor moved to another post-mortem: one use moves.
+    old_postmortem, old_theme = before
+    keys = _keys_of({old_postmortem, factor.postmortem_id})
+    changes = Counter()
+    if old_postmortem in keys:
+        changes[(old_theme, *keys[old_postmortem])] -= 1
+    if factor.postmortem_id in keys:
+        changes[(factor.theme_id, *keys[factor.postmortem_id])] += 1
+    _record(changes)
+    refresh_named(pk for pk, (_, kind, _) in keys.items() if kind == PostMortem.Kind.PEOPLE)
 
 
 def factor_deleted(sender, instance, **kwargs):
     """pre_delete receiver: the post-mortem still exists, even when its deletion cascades here."""
-    key = _keys_of([instance.postmortem_id]).get(instance.postmortem_id)
-    if key and instance.theme_id:
-        _record(Counter({(instance.theme_id, *key): -1}))
+    # The row as stored, locked: the instance may hold unsaved edits (the editor cleans a row
+    # marked for deletion, theme change included), and a second delete of the same row must
+    # not subtract twice.
+    stored = ContributingFactor.objects.filter(pk=instance.pk)
+    if transaction.get_connection().in_atomic_block:
+        stored = stored.select_for_update()
+    stored = stored.values_list("postmortem_id", "theme_id").first()
+    if stored is None:
+        return
+    postmortem_id, theme_id = stored
+    key = _keys_of([postmortem_id]).get(postmortem_id)
+    if key:
+        _record(Counter({(theme_id, *key): -1}))
 
 
 def factor_gone(sender, instance, origin=None, **kwargs):
@@ -126,6 +149,9 @@ def refresh_named(postmortem_ids):
     ids = sorted(set(postmortem_ids))
     if not ids:
         return
+    if transaction.get_connection().in_atomic_block:
+        # One rewrite of an incident at a time: two interleaved ones could keep a removed viewer's rows.
+        list(PostMortem.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True).values_list("pk"))
     NamedThemeUse.objects.filter(postmortem_id__in=ids).delete()
     teams = dict(PostMortem.objects.filter(pk__in=ids, kind=PostMortem.Kind.PEOPLE).values_list("pk", "team_id"))
     if not teams:
@@ -180,7 +206,7 @@ def true_counts():
 def tallied_counts():
     rows = ThemeTally.objects.order_by().values("theme_id", "team_id", "kind", "published").annotate(n=Sum("uses"))
     counts = Counter({(r["theme_id"], r["team_id"], r["kind"], r["published"]): r["n"] for r in rows})
-    return +counts  # keys summing to zero are no count at all
+    return Counter({key: n for key, n in counts.items() if n})  # zero is no count; below zero is drift to report
 
 
 def _lock():

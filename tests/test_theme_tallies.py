@@ -284,3 +284,37 @@ def test_a_factor_saved_while_the_tallies_are_compacted_is_neither_lost_nor_coun
     assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 2}
     assert ThemeTally.objects.count() == 1
     assert_tallies_match_the_factors()
+
+
+def test_a_row_deleted_in_the_editor_after_its_theme_was_changed_takes_the_saved_theme_out(org, login, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published", authors=[org.people.author])
+    factor = factories.add_factor(postmortem, theme=theme)
+    other = Theme.objects.create(name="Queue ownership drift")
+    # The editor cleans rows marked for deletion too: the form holds the new theme when it deletes.
+    factories.submit_editor(login(org.people.author), reverse("postmortems:edit", args=[postmortem.pk]), **{
+        "factors-0-theme": str(other.pk), "factors-0-DELETE": "on"})
+    assert not ContributingFactor.objects.filter(pk=factor.pk).exists()
+    assert theme_tallies.uses_for(org.people.outsider, [theme, other]) == {}
+    assert_tallies_match_the_factors()
+
+
+def test_deleting_one_factor_twice_subtracts_once(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    factor = factories.add_factor(postmortem, theme=theme)
+    factories.add_factor(postmortem, theme=theme, description="Second")
+    copy = ContributingFactor.objects.get(pk=factor.pk)
+    factor.delete()
+    copy.delete()
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 1}
+    assert_tallies_match_the_factors()
+
+
+def test_moving_a_factor_to_a_people_incident_in_the_admin_stops_counting_it_for_everyone(org, theme):
+    published = factories.make_postmortem(org.payments, status="published")
+    restricted = factories.make_postmortem(org.payments, kind="people", authors=[org.people.author])
+    factor = ContributingFactor.objects.get(pk=factories.add_factor(published, theme=theme).pk)
+    factor.postmortem = restricted
+    factor.save()
+    assert theme_tallies.uses_for(org.people.outsider, [theme]) == {}
+    assert theme_tallies.uses_for(org.people.author, [theme]) == {theme.pk: 1}
+    assert_tallies_match_the_factors()

@@ -257,7 +257,7 @@ class ContributingFactor(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._saved_theme_id = instance.__dict__.get("theme_id")
+        instance._saved_tally = (instance.__dict__.get("postmortem_id"), instance.__dict__.get("theme_id"))
         return instance
 
     def save(self, *args, **kwargs):
@@ -265,8 +265,8 @@ class ContributingFactor(models.Model):
 
         adding = self._state.adding
         super().save(*args, **kwargs)
-        theme_tallies.factor_saved(self, adding=adding, theme_before=getattr(self, "_saved_theme_id", None))
-        self._saved_theme_id = self.theme_id
+        theme_tallies.factor_saved(self, adding=adding, before=getattr(self, "_saved_tally", None))
+        self._saved_tally = (self.postmortem_id, self.theme_id)
 
 
 class Revision(models.Model):
