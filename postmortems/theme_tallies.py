@@ -38,14 +38,19 @@ def _record(changes):
     ThemeTally.objects.bulk_create(rows)
 
 
+def _locked(queryset, **options):
+    """The rows locked until the transaction ends; in autocommit there is nothing to hold a lock for."""
+    if transaction.get_connection().in_atomic_block:
+        return queryset.select_for_update(**options)
+    return queryset
+
+
 def _keys_of(postmortem_ids):
     # Waits for a concurrent move, re-kind or publish of these post-mortems to commit, then reads
     # its result: otherwise a factor added meanwhile would be counted under the old key.
-    rows = PostMortem.objects.filter(pk__in=postmortem_ids).order_by("pk")
-    if transaction.get_connection().in_atomic_block:  # in autocommit there is nothing to hold a lock for
-        rows = rows.select_for_update(no_key=True)
-    rows = rows.values_list("pk", "team_id", "kind", "status")
-    return {pk: _key(team_id, kind, status) for pk, team_id, kind, status in rows}
+    rows = _locked(PostMortem.objects.filter(pk__in=postmortem_ids).order_by("pk"), no_key=True)
+    return {pk: _key(team_id, kind, status) for pk, team_id, kind, status in
+            rows.values_list("pk", "team_id", "kind", "status")}
 
 
 # Write paths -------------------------------------------------------------------
@@ -84,10 +89,7 @@ def factor_deleted(sender, instance, **kwargs):
     # The row as stored, locked: the instance may hold unsaved edits (the editor cleans a row
     # marked for deletion, theme change included), and a second delete of the same row must
     # not subtract twice.
-    stored = ContributingFactor.objects.filter(pk=instance.pk)
-    if transaction.get_connection().in_atomic_block:
-        stored = stored.select_for_update()
-    stored = stored.values_list("postmortem_id", "theme_id").first()
+    stored = _locked(ContributingFactor.objects.filter(pk=instance.pk)).values_list("postmortem_id", "theme_id").first()
     if stored is None:
         return
     postmortem_id, theme_id = stored
@@ -149,27 +151,29 @@ def refresh_named(postmortem_ids):
     ids = sorted(set(postmortem_ids))
     if not ids:
         return
-    if transaction.get_connection().in_atomic_block:
-        # One rewrite of an incident at a time: two interleaved ones could keep a removed viewer's rows.
-        list(PostMortem.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True).values_list("pk"))
+    # One rewrite of an incident at a time: two interleaved ones could keep a removed viewer's rows.
+    list(_locked(PostMortem.objects.filter(pk__in=ids).order_by("pk"), no_key=True).values_list("pk"))
     NamedThemeUse.objects.filter(postmortem_id__in=ids).delete()
-    teams = dict(PostMortem.objects.filter(pk__in=ids, kind=PostMortem.Kind.PEOPLE).values_list("pk", "team_id"))
-    if not teams:
-        return
-    named = {}
-    for relation in (PostMortem.authors, PostMortem.viewers):
-        pairs = relation.through.objects.filter(postmortem_id__in=teams).values_list("postmortem_id", "user_id")
-        for postmortem_id, user_id in pairs:
-            named.setdefault(postmortem_id, set()).add(user_id)
-    uses = (ContributingFactor.objects.filter(postmortem_id__in=[pk for pk in teams if pk in named]).order_by()
-            .values_list("postmortem_id", "theme_id").annotate(n=Count("pk")))
-    rows = [NamedThemeUse(postmortem_id=postmortem_id, user_id=user_id, theme_id=theme_id,
-                          team_id=teams[postmortem_id], uses=n)
-            for postmortem_id, theme_id, n in uses for user_id in sorted(named[postmortem_id])]
-    # Two saves of one incident take turns on its row (revisions._claim_version); should two
-    # writers still meet here, the later rows win instead of failing the save.
+    rows = [NamedThemeUse(postmortem_id=postmortem_id, user_id=user_id, theme_id=theme_id, team_id=team_id, uses=n)
+            for (postmortem_id, user_id, theme_id, team_id), n in sorted(_named_counts(pk__in=ids).items())]
+    # Should two writers still meet here (autocommit takes no lock), the later rows win instead of
+    # failing the save.
     NamedThemeUse.objects.bulk_create(rows, update_conflicts=True, unique_fields=["postmortem", "user", "theme"],
                                       update_fields=["team", "uses"])
+
+
+def _named_counts(**postmortems):
+    """{(post-mortem, person, theme, team): factors} for the people incidents matching `postmortems`."""
+    people = PostMortem.objects.filter(kind=PostMortem.Kind.PEOPLE, **postmortems)
+    named = {}
+    for relation in (PostMortem.authors, PostMortem.viewers):
+        pairs = relation.through.objects.filter(postmortem__in=people).values_list("postmortem_id", "user_id")
+        for postmortem_id, user_id in pairs:
+            named.setdefault(postmortem_id, set()).add(user_id)
+    uses = (ContributingFactor.objects.filter(postmortem__in=people).order_by()
+            .values_list("postmortem_id", "theme_id", "postmortem__team_id").annotate(n=Count("pk")))
+    return {(postmortem_id, user_id, theme_id, team_id): n
+            for postmortem_id, theme_id, team_id, n in uses for user_id in named.get(postmortem_id, ())}
 
 
 # Reading -----------------------------------------------------------------------
@@ -229,16 +233,7 @@ def compact():
 
 def true_named():
     """{(post-mortem, person, theme, team): factors} for every people incident, from the factors."""
-    people = PostMortem.objects.filter(kind=PostMortem.Kind.PEOPLE)
-    named = {}
-    for relation in (PostMortem.authors, PostMortem.viewers):
-        pairs = relation.through.objects.filter(postmortem__in=people).values_list("postmortem_id", "user_id")
-        for postmortem_id, user_id in pairs:
-            named.setdefault(postmortem_id, set()).add(user_id)
-    uses = (ContributingFactor.objects.filter(postmortem__in=people).order_by()
-            .values_list("postmortem_id", "theme_id", "postmortem__team_id").annotate(n=Count("pk")))
-    return {(postmortem_id, user_id, theme_id, team_id): n
-            for postmortem_id, theme_id, team_id, n in uses for user_id in named.get(postmortem_id, ())}
+    return _named_counts()
 
 
 def stored_named():
