@@ -1,6 +1,6 @@
 """Benchmark: the reminder and digest sweeps at N open action items. Prints figures, asserts nothing.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/debrief_bench .venv/bin/python benchmarks/sweeps.py [--items N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/debrief_bench .venv/bin/python benchmarks/sweeps.py [--items N] [--breakdown]
 
 Works in a database of its own (the DATABASE_URL's name + "_sweeps_bench",
 created, migrated and dropped again, like a test database), so it never touches
@@ -50,6 +50,8 @@ ITEMS_PER_PERSON = 20
 TEAMS = 50
 ZONES = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Auckland"]
 # Days from today to the due date, cycled over the items: every step of the schedule.
+# --breakdown: under each step, its queries by statement and first table, most time first.
+BREAKDOWN = False
 DUE_IN = [5, 4, 3, 2, 1, 0, -1, -3, -7, -10, -14, -15, -21, -28, -35]
 
 
@@ -59,14 +61,25 @@ class Meter:
     def __init__(self):
         self.queries = 0
         self.database = 0.0
+        self.kinds = {}  # statement kind and table → [queries, seconds], for --breakdown
+
+    @staticmethod
+    def kind(sql):
+        words = sql.split()
+        table = next((word.strip('"') for word in words if word.startswith('"')), "")
+        return f"{words[0] if words else '?'} {table}".strip()
 
     def __call__(self, execute, sql, params, many, context):
         start = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.database += time.perf_counter() - start
+            spent = time.perf_counter() - start
+            self.database += spent
             self.queries += 1
+            tally = self.kinds.setdefault(self.kind(sql), [0, 0.0])
+            tally[0] += 1
+            tally[1] += spent
 
 
 @contextmanager
@@ -81,7 +94,11 @@ def measured(label, note=""):
         try:
             return commit()
         finally:
-            meter.database += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            meter.database += spent
+            tally = meter.kinds.setdefault("COMMIT", [0, 0.0])
+            tally[0] += 1
+            tally[1] += spent
 
     connection._commit = timed_commit
     start = time.perf_counter()
@@ -92,6 +109,9 @@ def measured(label, note=""):
         del connection._commit  # back to the class's own method
     wall = time.perf_counter() - start
     print(f"{label:<12} {meter.queries:>8,} {meter.database:>10.2f} s {wall:>9.2f} s   {note()}")
+    if BREAKDOWN:
+        for kind, (count, spent) in sorted(meter.kinds.items(), key=lambda pair: -pair[1][1])[:8]:
+            print(f"{'':<14}{count:>8,} {spent:>10.2f} s   {kind}")
 
 
 def fill(items, today):
@@ -205,7 +225,11 @@ def run_digests(now):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=100_000, help="open action items to create (100,000)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="under each step, its queries by kind of statement and table, most time first")
     args = parser.parse_args()
+    global BREAKDOWN
+    BREAKDOWN = args.breakdown
     logging.getLogger("postmortems").setLevel(logging.WARNING)  # a line per email would bury the figures
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL server: the sweep's claims are measured there.")

@@ -209,6 +209,43 @@ def test_the_uniqueness_constraint_lets_only_one_claim_insert(org, incident):
     assert Reminder.objects.count() == 1
 
 
+def test_one_claim_over_new_sent_and_lapsed_keys_wins_the_new_and_the_lapsed(org, incident, settings):
+    # A first sweep's keys are all new and go in one plain insert; here one key already has a
+    # sent row and one a lapsed claim, so the insert must fall back to skipping existing rows.
+    owner = org.people.member
+    new, sent, lapsed = (item_due(incident, owner, TODAY, title=title) for title in ("New", "Sent", "Lapsed"))
+    lease = timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    done = Reminder.objects.create(item=sent, recipient=owner, reason=Reason.DUE_TODAY, reason_date=TODAY,
+                                   claimed_at=NOW - days(1), sent_at=NOW - days(1))
+    stale = Reminder.objects.create(item=lapsed, recipient=owner, reason=Reason.DUE_TODAY, reason_date=TODAY,
+                                    claimed_at=NOW - lease)
+    keys = [(item.pk, owner.pk, Reason.DUE_TODAY, TODAY) for item in (new, sent, lapsed)]
+
+    won = claims.claim_many(Reminder, reminders.KEY_FIELDS, keys, now=NOW, lease=lease, cluster_by="recipient_id")
+
+    assert set(won) == {keys[0], keys[2]}
+    assert won[keys[2]] == stale.pk
+    assert Reminder.objects.get(pk=won[keys[0]]).claimed_at == NOW
+    done.refresh_from_db()
+    assert (done.claimed_at, done.sent_at) == (NOW - days(1), NOW - days(1))
+    assert Reminder.objects.count() == 3
+
+
+def test_a_batchs_new_rows_are_written_person_by_person(org, incident):
+    # So that recording one email as sent rewrites its rows together (see claims.claim_many).
+    items = [item_due(incident, org.people.member, TODAY, title=f"Item {n}") for n in range(3)]
+    people = [org.people.member, org.people.lead, org.people.author]
+    keys = [(item.pk, person.pk, Reason.ESCALATION, TODAY) for item in items for person in people]
+
+    won = claims.claim_many(Reminder, reminders.KEY_FIELDS, keys, now=NOW, lease=reminders.lease(),
+                            cluster_by="recipient_id")
+
+    by_id = sorted(won.items(), key=lambda pair: pair[1])
+    recipients = [key[1] for key, _ in by_id]
+    assert recipients == sorted(recipients)
+    assert [key for key, _ in by_id] == sorted(keys, key=lambda key: (key[1], key[0]))
+
+
 # Failures ------------------------------------------------------------------------
 
 def test_a_failed_send_is_not_recorded_as_sent_and_is_retried(org, incident, settings, refusing_mail, mailoutbox,
