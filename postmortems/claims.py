@@ -28,6 +28,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from postmortems import recording
+
 logger = logging.getLogger(__name__)
 
 # Give up after this many failed sends. With `retry_delay` the attempts span
@@ -314,14 +316,16 @@ class Outcome:
         return self.error is not None
 
 
-def send_in_batches(model, fields, jobs, *, now, lease, send, prepare=None, cluster_by=None):
+def send_in_batches(model, fields, jobs, *, now, lease, send, build=None, prepare=None, cluster_by=None):
     """Claim, send and record `jobs`, BATCH_SIZE emails at a time; yields an Outcome per email tried.
 
     `jobs` is [(job, keys)] with one email per job; `send(job, keys)` sends it for
     the keys this sweep won (a job whose keys are all someone else's is skipped).
-    A batch costs one claim for all its keys, one update per email sent (recorded
-    the moment it is sent, so a worker killed mid-batch resends at most the one
-    email it was sending, as before batching), and two for those that failed: the
+    Or, with `build` given, `build(job, keys)` makes the email and `send(email)`
+    sends it: then each email is built while the previous one's record is on its
+    way (see `recording`). A batch costs one claim for all its keys, one update per
+    email sent (recorded the moment it is sent, so a worker killed mid-batch resends
+    at most the one email it was sending), and two for those that failed: the
     count grows with the people mailed, never with the items. Each batch is claimed
     at its own moment on the sweep's clock, so a long sweep's later batches are
     not born with lapsed leases; a batch that runs past half its lease stops
@@ -332,28 +336,35 @@ def send_in_batches(model, fields, jobs, *, now, lease, send, prepare=None, clus
     disk (see `commits_not_waiting_for_disk`).
     """
     with commits_not_waiting_for_disk():
-        yield from _send_all(model, fields, jobs, now=now, lease=lease, send=send, prepare=prepare,
+        yield from _send_all(model, fields, jobs, now=now, lease=lease, send=send, build=build, prepare=prepare,
                              cluster_by=cluster_by)
 
 
-def _send_all(model, fields, jobs, *, now, lease, send, prepare, cluster_by):
+def _send_all(model, fields, jobs, *, now, lease, send, build, prepare, cluster_by):
     started = time.monotonic()
-    for start in range(0, len(jobs), BATCH_SIZE):
-        claimed_at = now + timedelta(seconds=time.monotonic() - started) if start else now
-        batch = jobs[start:start + BATCH_SIZE]
-        won = claim_many(model, fields, [key for _, keys in batch for key in keys], now=claimed_at, lease=lease,
-                         cluster_by=cluster_by)
-        deadline = time.monotonic() + lease.total_seconds() / 2  # counted from the claim, preparing included
-        if prepare is not None:
-            prepare([job for job, keys in batch if any(key in won for key in keys)])
-        outcomes = _send_batch(batch, won, send, deadline=deadline, record=lambda ids: record_sent(model, ids))
-        attempts = record_failures(
-            model, [(outcome.ids, outcome.error) for outcome in outcomes if outcome.failed], now=claimed_at,
-            lease=lease,
-        )
-        for outcome in outcomes:
-            outcome.attempts = max((attempts.get(pk, 0) for pk in outcome.ids), default=0)
-        yield from outcomes
+    with recording.Recorder(model, record_sent) as recorder:
+        for start in range(0, len(jobs), BATCH_SIZE):
+            claimed_at = now + timedelta(seconds=time.monotonic() - started) if start else now
+            batch = jobs[start:start + BATCH_SIZE]
+            yield from _send_claimed(model, fields, batch, now=claimed_at, lease=lease, send=send, build=build,
+                                     prepare=prepare, cluster_by=cluster_by, recorder=recorder)
+
+
+def _send_claimed(model, fields, batch, *, now, lease, send, build, prepare, cluster_by, recorder):
+    """One batch: claim, prepare, send and record, then release the failures; its outcomes."""
+    won = claim_many(model, fields, [key for _, keys in batch for key in keys], now=now, lease=lease,
+                     cluster_by=cluster_by)
+    deadline = time.monotonic() + lease.total_seconds() / 2  # counted from the claim, preparing included
+    if prepare is not None:
+        prepare([job for job, keys in batch if any(key in won for key in keys)])
+    outcomes = _send_batch(batch, won, send, build=build, deadline=deadline, recorder=recorder)
+    recorder.wait()
+    attempts = record_failures(
+        model, [(outcome.ids, outcome.error) for outcome in outcomes if outcome.failed], now=now, lease=lease,
+    )
+    for outcome in outcomes:
+        outcome.attempts = max((attempts.get(pk, 0) for pk in outcome.ids), default=0)
+    return outcomes
 
 
 @contextmanager
@@ -379,8 +390,12 @@ def commits_not_waiting_for_disk():
             cursor.execute("RESET synchronous_commit")
 
 
-def _send_batch(batch, won, send, *, deadline, record):
-    """Send each job of a batch for its won keys, recording each sent email at once; a failure fails only it."""
+def _send_batch(batch, won, send, *, build, deadline, recorder):
+    """Send each job of a batch for its won keys, recording each sent email at once; a failure fails only it.
+
+    The record of one email is written while the next is built (`recording.Recorder`), and
+    confirmed before that next one is sent: never two emails out without their records.
+    """
     outcomes = []
     for job, keys in batch:
         mine = [key for key in keys if key in won]
@@ -392,10 +407,16 @@ def _send_batch(batch, won, send, *, deadline, record):
             break
         ids = [won[key] for key in mine]
         try:
-            send(job, mine)
+            if build is None:
+                recorder.wait()
+                send(job, mine)
+            else:
+                email = build(job, mine)  # while the previous email's record is on its way
+                recorder.wait()
+                send(email)
         except Exception as error:  # built or sent, a failed email is retried; the caller logs which
             outcomes.append(Outcome(job, ids, error))
         else:
-            record(ids)
+            recorder.record(ids)
             outcomes.append(Outcome(job, ids))
     return outcomes

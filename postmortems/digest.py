@@ -654,11 +654,14 @@ def send_due_digests(*, now=None, people=None):
             return
         built.update(zip((due.key for due in batch), contents))
 
-    def send(due, _won):
-        content = built.get(due.key) or build_digest(due.person, now=now, week=due.week)
-        digest_email(content).send()
+    def build(due, _won):
+        return digest_email(built.get(due.key) or build_digest(due.person, now=now, week=due.week))
 
-    outcomes = claims.send_in_batches(Digest, KEY_FIELDS, jobs, now=now, lease=lease(), send=send, prepare=prepare)
+    def send(email):
+        email.send()
+
+    outcomes = claims.send_in_batches(Digest, KEY_FIELDS, jobs, now=now, lease=lease(), build=build, send=send,
+                                      prepare=prepare)
     for outcome in outcomes:
         _report(outcome, result)
     return result

@@ -315,8 +315,8 @@ def send_due_reminders(*, now=None):
     jobs = [((recipient, due), [d.key for d in due]) for recipient, due in pending]
     # New rows are written person by person, so recording one email's hundreds of rows as sent
     # rewrites a few pages instead of one page per row.
-    outcomes = claims.send_in_batches(Reminder, KEY_FIELDS, jobs, now=now, lease=lease(), send=_send,
-                                      cluster_by="recipient_id")
+    outcomes = claims.send_in_batches(Reminder, KEY_FIELDS, jobs, now=now, lease=lease(), build=_build,
+                                      send=_send, cluster_by="recipient_id")
     for outcome in outcomes:
         _report(outcome, result)
     return result
@@ -334,10 +334,14 @@ def claim(due, *, now):
     return claims.claim(Reminder, dict(zip(KEY_FIELDS, due.key)), now=now, lease=lease())
 
 
-def _send(job, won):
+def _build(job, won):
     """One person's email, listing the reminders of theirs this sweep claimed."""
     recipient, due = job
-    reminder_email(recipient, [d for d in due if d.key in won]).send()
+    return reminder_email(recipient, [d for d in due if d.key in won])
+
+
+def _send(email):
+    email.send()
 
 
 def _report(outcome, result):
