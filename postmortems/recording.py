@@ -95,8 +95,8 @@ class Recorder:
 
     def _connection(self):
         if self.side is None:
-            # Configured as Django configures its own (same server, database, user and options).
-            self.side = connection.get_new_connection(connection.get_connection_params())
+            # The server, database, user and options Django connects with; never from a pool, as it is closed after.
+            self.side = connection.Database.connect(**connection.get_connection_params())
             self.side.autocommit = True
             self.side.execute("SET synchronous_commit TO off")
         return self.side
