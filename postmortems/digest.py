@@ -410,11 +410,12 @@ ITEM_FIELDS = ("title", "due_date", "priority", "owner_id", "postmortem__title",
 def _own_items(readers):
     """{person_id: {section name: Section}}: each reader's open items on post-mortems they may read.
 
-    Two queries for every reader and section. The first numbers each item within its
-    owner's section and keeps the first MAX_LISTED of each, with the section's total; the
-    second reads those few items with their post-mortem and team, so the ranking itself
-    never joins the post-mortems for the thousands of items it numbers. An item's section
-    depends on its owner's today, so owners are grouped by their today.
+    One query for every reader and section: each item is numbered within its owner's
+    section and only the first MAX_LISTED of each come back, carrying the section's total.
+    For one reader (the preview page) the ranking reads only the items' own rows and a
+    second query reads the few listed items with their post-mortem and team, so at
+    100,000 post-mortems it no longer joins the post-mortems for the thousands of items it
+    numbers. An item's section depends on its owner's today, so owners are grouped by their today.
     """
     owners_by_today = {}
     for reader in readers:
@@ -429,30 +430,36 @@ def _own_items(readers):
     today_of = {reader.person.pk: reader.today for reader in readers}
     by_due = [F("due_date").asc(nulls_last=True), F("pk").asc()]
     partition = [F("owner_id"), F("section")]
-    ranked = {
-        pk: (number, total)
-        for pk, number, total in ActionItem.objects.filter(
-            _owner_may_read(readers), owner_id__in=today_of, status__in=OPEN_STATUSES,
-        )
+    ranked = (
+        ActionItem.objects.filter(_owner_may_read(readers), owner_id__in=today_of, status__in=OPEN_STATUSES)
         .annotate(section=section)
         .annotate(
             position=Window(RowNumber(), partition_by=partition, order_by=by_due),
             section_total=Window(Count("pk"), partition_by=partition),
         )
         .filter(position__lte=MAX_LISTED)
-        .order_by().values_list("pk", "section", "section_total")
-    }
+    )
+    if len(readers) == 1:
+        # Ranked on the items' own rows; then the few listed ones read with their post-mortem and team.
+        numbers = {pk: (number, total) for pk, number, total in
+                   ranked.order_by().values_list("pk", "section", "section_total")}
+        rows = [(item, *numbers[item.pk]) for item in _with_postmortem(ActionItem.objects.filter(pk__in=numbers))]
+    else:
+        rows = [(item, item.section, item.section_total) for item in _with_postmortem(ranked.order_by())]
     found = {}
     for reader in readers:
         found.setdefault(reader.person.pk, [Section([], 0, _my_actions_url(tab)) for tab in ITEM_SECTIONS.values()])
-    items = ActionItem.objects.filter(pk__in=ranked).select_related("postmortem__team").only(*ITEM_FIELDS)
-    for item in sorted(items, key=lambda item: (item.owner_id, ranked[item.pk][0], item.due_date is None,
-                                                 item.due_date, item.pk)):
-        number, total = ranked[item.pk]
+    rows.sort(key=lambda row: (row[0].owner_id, row[1], row[0].due_date is None, row[0].due_date, row[0].pk))
+    for item, number, total in rows:
         section = found[item.owner_id][number]
         section.lines.append(_item_line(item, today_of[item.owner_id]))
         section.total = total
     return {pk: dict(zip(ITEM_SECTIONS, sections)) for pk, sections in found.items()}
+
+
+def _with_postmortem(items):
+    """What an item's line shows: its own fields, its post-mortem's title and team's name."""
+    return items.select_related("postmortem__team").only(*ITEM_FIELDS)
 
 
 def _owner_may_read(readers):
