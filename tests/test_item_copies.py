@@ -88,8 +88,41 @@ def test_saving_other_fields_leaves_the_items_alone(org, django_assert_num_queri
     factories.add_action_item(postmortem)
     loaded = PostMortem.objects.get(pk=postmortem.pk)
     loaded.title = "A clearer title"
-    with django_assert_num_queries(1):  # the post-mortem's own UPDATE, nothing for its items
+    # The stored team, kind and status, read under lock (a move starts from where the row is), and
+    # the post-mortem's own UPDATE: nothing for its items.
+    with django_assert_num_queries(2):
         loaded.save()
+
+
+def test_a_stale_copy_saved_over_a_newer_kind_puts_the_items_where_the_row_is(org):
+    # Two admin tabs: one opens a people incident, the other makes it technical and published;
+    # the first then saves a title, writing its stale kind and status back with it.
+    postmortem = factories.make_postmortem(org.payments, kind="people", status="draft")
+    item = factories.add_action_item(postmortem)
+    stale = PostMortem.objects.get(pk=postmortem.pk)
+    fresh = PostMortem.objects.get(pk=postmortem.pk)
+    fresh.kind, fresh.status = PostMortem.Kind.TECHNICAL, PostMortem.Status.PUBLISHED
+    fresh.save()
+    assert ActionItem.objects.visible_to(org.people.outsider).filter(pk=item.pk).exists()
+
+    stale.title = "A clearer title"
+    stale.save()
+
+    assert PostMortem.objects.get(pk=postmortem.pk).kind == PostMortem.Kind.PEOPLE
+    assert not ActionItem.objects.visible_to(org.people.outsider).filter(pk=item.pk).exists()
+    assert not ActionItem.objects.visible_to(org.people.member).filter(pk=item.pk).exists()
+    call_command("rebuild_item_copies", "--check")
+
+
+def test_a_copy_loaded_without_its_visibility_fields_keeps_the_stored_ones(org):
+    postmortem = factories.make_postmortem(org.payments, kind="people")
+    item = factories.add_action_item(postmortem)
+    partial = PostMortem.objects.only("title").get(pk=postmortem.pk)
+    partial.title = "A clearer title"
+    partial.save()
+    assert PostMortem.objects.get(pk=postmortem.pk).kind == PostMortem.Kind.PEOPLE
+    assert not ActionItem.objects.visible_to(org.people.member).filter(pk=item.pk).exists()
+    call_command("rebuild_item_copies", "--check")
 
 
 def test_bulk_created_items_get_the_copies_too(org):

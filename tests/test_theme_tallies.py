@@ -318,3 +318,22 @@ def test_moving_a_factor_to_a_people_incident_in_the_admin_stops_counting_it_for
     assert theme_tallies.uses_for(org.people.outsider, [theme]) == {}
     assert theme_tallies.uses_for(org.people.author, [theme]) == {theme.pk: 1}
     assert_tallies_match_the_factors()
+
+
+def test_two_stale_copies_moving_one_after_the_other_leave_the_counts_where_the_row_is(org, theme):
+    # Two admin tabs load the same draft; one moves it to Search, then the other publishes it,
+    # writing its stale team (Payments) back: the counts follow each save from the stored row.
+    postmortem = factories.make_postmortem(org.payments, status="draft")
+    factories.add_factor(postmortem, theme)
+    first = PostMortem.objects.get(pk=postmortem.pk)
+    second = PostMortem.objects.get(pk=postmortem.pk)
+    first.team = org.search
+    first.save()
+    assert_tallies_match_the_factors()
+
+    second.status = PostMortem.Status.PUBLISHED
+    second.save()
+
+    assert PostMortem.objects.get(pk=postmortem.pk).team == org.payments
+    assert_tallies_match_the_factors()
+

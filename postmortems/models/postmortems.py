@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -130,35 +130,35 @@ class PostMortem(models.Model):
     # Who-may-see fields copied onto the action items (models/actions.py, postmortem_copies).
     VISIBILITY_FIELDS = ("team", "team_id", "kind", "status")
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._saved_visibility = instance._visibility()
-        return instance
-
-    def _visibility(self):
-        # Deferred fields are not read here: an unloaded field cannot have been changed.
-        loaded = self.__dict__
-        return tuple(loaded.get(name) for name in ("team_id", "kind", "status"))
-
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        super().save(*args, **kwargs)
-        saved = getattr(self, "_saved_visibility", None)
-        current = self._visibility()
         touched = update_fields is None or any(name in self.VISIBILITY_FIELDS for name in update_fields)
-        if saved is not None and touched and current != saved:
-            # A moved, re-kinded or published post-mortem: its items' copies follow, in this
-            # transaction, so no reader sees the items under the old team or restriction.
-            from postmortems.models.actions import ActionItem, postmortem_copies
+        if self._state.adding or self.pk is None or not touched:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(savepoint=False):
+            # Where the row is now, locked until this save commits: another tab, request or process
+            # may have moved it since this copy was loaded (the admin has no version check), and a
+            # move worked out from the loaded values would leave the items' copies and the theme
+            # tallies where the row is not: a people incident's items open to its whole team, say.
+            stored = (type(self)._base_manager.select_for_update().filter(pk=self.pk)
+                      .values_list("team_id", "kind", "status").first())
+            super().save(*args, **kwargs)
+            if stored is None:
+                return  # it was not there: saved as a new row, nothing to move
+            # A field this copy never loaded (deferred) was not written: it keeps its stored value.
+            loaded = self.__dict__
+            current = tuple(loaded.get(name, value) for name, value in zip(("team_id", "kind", "status"), stored))
+            if current != stored:
+                # A moved, re-kinded or published post-mortem: its items' copies follow, in this
+                # transaction, so no reader sees the items under the old team or restriction.
+                from postmortems.models.actions import ActionItem, postmortem_copies
 
-            ActionItem.objects.filter(postmortem=self).update(**postmortem_copies(self))
-            # Its factors' theme counts move to the new team, kind or published state too.
-            from postmortems import theme_tallies
+                ActionItem.objects.filter(postmortem=self).update(**postmortem_copies(self))
+                # Its factors' theme counts move to the new team, kind or published state too.
+                from postmortems import theme_tallies
 
-            theme_tallies.postmortem_moved(self, before=saved, after=current)
-        if touched:
-            self._saved_visibility = current
+                theme_tallies.postmortem_moved(self, before=stored, after=current)
 
     def get_absolute_url(self):
         return reverse("postmortems:detail", args=[self.pk])
