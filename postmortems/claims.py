@@ -407,14 +407,20 @@ def _send_batch(batch, won, send, *, build, deadline, recorder):
             break
         ids = [won[key] for key in mine]
         try:
+            # Built while the previous email's record is on its way (without `build`, `send` builds too).
+            email = build(job, mine) if build is not None else None
+        except Exception as error:  # a failed email is retried; the caller logs which
+            outcomes.append(Outcome(job, ids, error))
+            continue
+        # Outside the `try`: a record that cannot be written is not this email's failure, and ends
+        # the sweep before another email goes out unrecorded.
+        recorder.wait()
+        try:
             if build is None:
-                recorder.wait()
                 send(job, mine)
             else:
-                email = build(job, mine)  # while the previous email's record is on its way
-                recorder.wait()
                 send(email)
-        except Exception as error:  # built or sent, a failed email is retried; the caller logs which
+        except Exception as error:  # a failed email is retried; the caller logs which
             outcomes.append(Outcome(job, ids, error))
         else:
             recorder.record(ids)

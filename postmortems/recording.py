@@ -13,12 +13,13 @@ Each record is one autocommit statement (the driver sends it with its own Sync, 
 server commits it on its own), with `synchronous_commit` off as on the sweep's own
 connection. Where recording this way cannot work, the records go through the sweep's
 connection as before: on a database other than PostgreSQL, and inside a transaction (a
-test's, or a caller's), whose uncommitted claims a second connection could not see. If
-the second connection fails, the failed record is written through the sweep's own
-connection and the rest of the sweep records that way too.
+test's, or a caller's) or with autocommit off, whose uncommitted claims a second
+connection could not see. If the second connection fails, the failed record is written
+through the sweep's own connection and the rest of the sweep records that way too; if
+that fails as well, the sweep stops there, before sending anything more.
 """
 import logging
-import select
+import selectors
 
 from django.db import connection
 from django.utils import timezone
@@ -38,7 +39,10 @@ class Recorder:
         self.record_inline = record_inline  # claims.record_sent, through the sweep's own connection
         self.side = None  # the second connection, once opened
         self.pending = None  # the ids of the record in flight, until confirmed
-        self.inline = connection.vendor != "postgresql" or connection.in_atomic_block
+        # Inline: off PostgreSQL, and wherever the sweep's claims may not be committed yet (inside a
+        # transaction, or with autocommit off), which a second connection could not see, or would wait on.
+        self.inline = (connection.vendor != "postgresql" or connection.in_atomic_block
+                       or not connection.get_autocommit())
 
     def __enter__(self):
         return self
@@ -60,8 +64,11 @@ class Recorder:
         try:
             pgconn = self._connection().pgconn
             pgconn.send_query_params(self._sql(), [timezone.now().isoformat().encode(), _array(ids)])  # raises if refused
-            while pgconn.flush():  # non-blocking socket: wait until the whole statement is on its way
-                select.select([], [pgconn.socket], [])
+            # A non-blocking socket: flush until the whole statement is on its way, reading what the
+            # server sends meanwhile, as libpq asks (PQflush).
+            while pgconn.flush():
+                if _ready(pgconn.socket, selectors.EVENT_READ | selectors.EVENT_WRITE) & selectors.EVENT_READ:
+                    pgconn.consume_input()
         except Exception as error:  # noqa: BLE001 -- any failure of the second connection: record inline
             self._give_up(ids, error)
             return
@@ -81,7 +88,7 @@ class Recorder:
             while True:
                 pgconn.consume_input()
                 if pgconn.is_busy():
-                    select.select([pgconn.socket], [], [])
+                    _ready(pgconn.socket, selectors.EVENT_READ)
                     continue
                 result = pgconn.get_result()
                 if result is None:
@@ -99,6 +106,9 @@ class Recorder:
             self.side = connection.Database.connect(**connection.get_connection_params())
             self.side.autocommit = True
             self.side.execute("SET synchronous_commit TO off")
+            role = connection.settings_dict.get("OPTIONS", {}).get("assume_role")
+            if role:  # as Django does on its own connections
+                self.side.execute(f"SET ROLE {connection.ops.quote_name(role)}")
         return self.side
 
     def _sql(self):
@@ -111,7 +121,11 @@ class Recorder:
         ).encode()
 
     def _give_up(self, ids, error):
-        """The second connection failed: write this record, and the sweep's later ones, through the sweep's own."""
+        """The second connection failed: write this record, and the sweep's later ones, through the sweep's own.
+
+        If that fails too, the error goes up and ends the sweep: no email is sent after one whose
+        record could not be written (it is sent once more after its claim lapses).
+        """
         logger.warning("Recording sent emails on a second connection failed (%r); recording them inline", error)
         self.inline = True
         if self.side is not None:
@@ -120,6 +134,13 @@ class Recorder:
             finally:
                 self.side = None
         self.record_inline(self.model, ids)
+
+
+def _ready(fd, events):
+    """Block until the socket is ready for `events`; which of them it is ready for."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, events)
+        return selector.select()[0][1]
 
 
 def _array(ids):

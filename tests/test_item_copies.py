@@ -6,6 +6,7 @@ old team or stay visible after its incident became restricted.
 """
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.urls import reverse
 
 from postmortems import actions
@@ -112,6 +113,44 @@ def test_a_stale_copy_saved_over_a_newer_kind_puts_the_items_where_the_row_is(or
     assert not ActionItem.objects.visible_to(org.people.outsider).filter(pk=item.pk).exists()
     assert not ActionItem.objects.visible_to(org.people.member).filter(pk=item.pk).exists()
     call_command("rebuild_item_copies", "--check")
+
+
+def test_a_stale_copy_saving_only_its_team_leaves_the_newer_kind_on_the_items(org):
+    # The stale copy still says technical and published; another tab made it a people incident.
+    # Saving only the team writes the team alone: the items must carry the stored kind.
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    item = factories.add_action_item(postmortem)
+    stale = PostMortem.objects.get(pk=postmortem.pk)
+    fresh = PostMortem.objects.get(pk=postmortem.pk)
+    fresh.kind = PostMortem.Kind.PEOPLE
+    fresh.save(update_fields=["kind"])
+
+    stale.team = org.search
+    stale.save(update_fields=["team"])
+
+    stored = PostMortem.objects.get(pk=postmortem.pk)
+    assert (stored.team, stored.kind) == (org.search, PostMortem.Kind.PEOPLE)
+    assert not ActionItem.objects.visible_to(org.people.outsider).filter(pk=item.pk).exists()
+    call_command("rebuild_item_copies", "--check")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_in_progress_lets_new_items_of_the_post_mortem_commit(org):
+    # A new item checks its post-mortem with a FOR KEY SHARE lock at commit: the save's own lock must
+    # allow it, as the UPDATE's does, or every item added during a long save would wait on it.
+    postmortem = factories.make_postmortem(org.payments)
+    with transaction.atomic():
+        loaded = PostMortem.objects.get(pk=postmortem.pk)
+        loaded.team = org.search
+        loaded.save()
+        other = connection.copy()
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM postmortems_postmortem WHERE id = %s FOR KEY SHARE NOWAIT",
+                               [postmortem.pk])
+                assert cursor.fetchone() == (1,)
+        finally:
+            other.close()
 
 
 def test_a_copy_loaded_without_its_visibility_fields_keeps_the_stored_ones(org):

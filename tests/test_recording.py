@@ -9,9 +9,9 @@ import logging
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.db import connection
+from django.db import OperationalError, connection
 
-from postmortems import recording, reminders
+from postmortems import claims, recording, reminders
 from postmortems.models import Membership, Reminder
 from tests import factories
 
@@ -106,6 +106,31 @@ def test_a_lost_second_connection_costs_no_record(due_work, watching_mail, mailo
     assert not Reminder.objects.filter(sent_at__isnull=True).exists()
     assert reminders.send_due_reminders().emails_sent == 0
     assert len(mailoutbox) == len(OWNERS)
+
+
+def test_a_record_that_cannot_be_written_anywhere_stops_the_sweep_before_the_next_email(
+        due_work, watching_mail, mailoutbox, monkeypatch):
+    # The second connection is cut as the second email goes out, and the sweep's own connection
+    # cannot write that email's record either (a database restart, a lock timeout).
+    def cut_other_connections():
+        if len(watching_mail.unsent_at_each_send) == 2:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def refuse(model, ids):
+        raise OperationalError("the server closed the connection unexpectedly")
+
+    watching_mail.on_send = cut_other_connections
+    monkeypatch.setattr(claims, "record_sent", refuse)
+
+    with pytest.raises(OperationalError):
+        reminders.send_due_reminders()
+
+    # Two emails went out and the sweep stopped: the second is the one email sent but unrecorded.
+    assert len(mailoutbox) == 2
+    assert watching_mail.unsent_at_each_send == [8, 6]
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 2
 
 
 def test_inside_a_transaction_records_go_through_the_sweeps_own_connection(due_work):

@@ -1,4 +1,6 @@
 """The post-mortem document, its timeline, contributing factors, themes and revisions."""
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -129,6 +131,7 @@ class PostMortem(models.Model):
 
     # Who-may-see fields copied onto the action items (models/actions.py, postmortem_copies).
     VISIBILITY_FIELDS = ("team", "team_id", "kind", "status")
+    VISIBILITY_COLUMNS = ("team_id", "kind", "status")
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
@@ -141,24 +144,31 @@ class PostMortem(models.Model):
             # may have moved it since this copy was loaded (the admin has no version check), and a
             # move worked out from the loaded values would leave the items' copies and the theme
             # tallies where the row is not: a people incident's items open to its whole team, say.
-            stored = (type(self)._base_manager.select_for_update().filter(pk=self.pk)
-                      .values_list("team_id", "kind", "status").first())
+            # FOR NO KEY UPDATE, the lock the UPDATE itself takes: rows being added to this
+            # post-mortem (items, factors) check their foreign key with a lock that this one allows.
+            stored = (type(self)._base_manager.select_for_update(no_key=True).filter(pk=self.pk)
+                      .values_list(*self.VISIBILITY_COLUMNS).first())
             super().save(*args, **kwargs)
             if stored is None:
                 return  # it was not there: saved as a new row, nothing to move
-            # A field this copy never loaded (deferred) was not written: it keeps its stored value.
-            loaded = self.__dict__
-            current = tuple(loaded.get(name, value) for name, value in zip(("team_id", "kind", "status"), stored))
-            if current != stored:
+            after = tuple(self.__dict__[column] if self._writes(column, update_fields) else value
+                          for column, value in zip(self.VISIBILITY_COLUMNS, stored))
+            if after != stored:
                 # A moved, re-kinded or published post-mortem: its items' copies follow, in this
                 # transaction, so no reader sees the items under the old team or restriction.
                 from postmortems.models.actions import ActionItem, postmortem_copies
 
-                ActionItem.objects.filter(postmortem=self).update(**postmortem_copies(self))
+                row = SimpleNamespace(**dict(zip(self.VISIBILITY_COLUMNS, after)))  # as the row now is
+                ActionItem.objects.filter(postmortem=self).update(**postmortem_copies(row))
                 # Its factors' theme counts move to the new team, kind or published state too.
                 from postmortems import theme_tallies
 
-                theme_tallies.postmortem_moved(self, before=stored, after=current)
+                theme_tallies.postmortem_moved(self, before=stored, after=after)
+
+    def _writes(self, column, update_fields):
+        """Whether this save writes `column`: named in update_fields (or all saved) and loaded, not deferred."""
+        names = {column, column.removesuffix("_id")}
+        return column in self.__dict__ and (update_fields is None or bool(names & set(update_fields)))
 
     def get_absolute_url(self):
         return reverse("postmortems:detail", args=[self.pk])
