@@ -251,17 +251,8 @@ def record_sent(model, ids):
     if connection.vendor != "postgresql":
         model.objects.filter(pk__in=ids).update(sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
         return
-    # The ids as one array, not an IN list of one parameter each: a lead's email about a
-    # thousand escalated items took twice as long to record the other way.
-    meta, quote = model._meta, connection.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in ("sent_at", "attempts", "last_error")}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {column['sent_at']} = %s, "
-            f"{column['attempts']} = {column['attempts']} + 1, {column['last_error']} = '' "
-            f"WHERE {quote(meta.pk.column)} = ANY(%s::{meta.pk.rel_db_type(connection)}[])",
-            [timezone.now(), array_literal(ids)],
-        )
+        cursor.execute(recording.sent_sql(model, sent_at="%s", ids="%s"), [timezone.now(), array_literal(ids)])
 
 
 def record_failures(model, failures, *, now, lease):

@@ -112,13 +112,7 @@ class Recorder:
         return self.side
 
     def _sql(self):
-        meta, quote = self.model._meta, connection.ops.quote_name
-        column = {name: quote(meta.get_field(name).column) for name in ("sent_at", "attempts", "last_error")}
-        return (
-            f"UPDATE {quote(meta.db_table)} SET {column['sent_at']} = $1::timestamptz, "
-            f"{column['attempts']} = {column['attempts']} + 1, {column['last_error']} = '' "
-            f"WHERE {quote(meta.pk.column)} = ANY($2::{meta.pk.rel_db_type(connection)}[])"
-        ).encode()
+        return sent_sql(self.model, sent_at="$1::timestamptz", ids="$2").encode()
 
     def _give_up(self, ids, error):
         """The second connection failed: write this record, and the sweep's later ones, through the sweep's own.
@@ -134,6 +128,22 @@ class Recorder:
             finally:
                 self.side = None
         self.record_inline(self.model, ids)
+
+
+def sent_sql(model, *, sent_at, ids):
+    """The UPDATE that marks rows of `model` sent, given the placeholders for the time and an id array.
+
+    One array of ids, not an IN list of one parameter each: a lead's email about a thousand
+    escalated items took twice as long to record the other way. Used here (libpq's `$n`) and by
+    `claims.record_sent` (the driver's `%s`).
+    """
+    meta, quote = model._meta, connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in ("sent_at", "attempts", "last_error")}
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {column['sent_at']} = {sent_at}, "
+        f"{column['attempts']} = {column['attempts']} + 1, {column['last_error']} = '' "
+        f"WHERE {quote(meta.pk.column)} = ANY({ids}::{meta.pk.rel_db_type(connection)}[])"
+    )
 
 
 def _ready(fd, events):
