@@ -21,15 +21,22 @@ class CappedPage(Page):
 
 
 class CappedPaginator(Paginator):
-    """Counts at most `cap` + 1 rows of `count_from` (the list without its ordering and display columns)."""
+    """Counts at most `cap` + 1 rows of `count_from` (the list without its ordering and display columns).
 
-    def __init__(self, object_list, per_page, *, count_from, cap=None):
+    `known_count`, where the caller has the exact count from elsewhere (a running tally),
+    stands in for counting: the page then reads only its own rows.
+    """
+
+    def __init__(self, object_list, per_page, *, count_from, cap=None, known_count=None):
         super().__init__(object_list, per_page)
         self.count_from = count_from
         self.cap = COUNT_CAP if cap is None else cap
+        self.known_count = known_count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return min(self.known_count, self.cap + 1)
         return self.count_from.order_by().values("pk")[: self.cap + 1].count()
 
     @property

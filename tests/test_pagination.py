@@ -61,3 +61,23 @@ def test_restricted_incidents_are_not_counted_towards_the_cap(org, login, monkey
     page = login(org.people.member).get("/").content.decode()
     assert "3 post-mortems" in page and "More than" not in page
     assert "Restricted" not in page
+
+
+def test_the_list_filtered_by_a_theme_alone_pages_on_past_the_cap_from_its_tally_count(eight, org, login, monkeypatch):
+    # Its count comes from the theme tallies (incidents per theme), not from counting rows.
+    theme = factories.shared_theme()
+    for postmortem in eight:
+        factories.add_factor(postmortem, theme=theme)
+        factories.add_factor(postmortem, theme=theme, description="Named twice, listed once")
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    monkeypatch.setattr("postmortems.views.postmortems.PAGE_SIZE", 3)
+    client = login(org.people.member)
+    first = client.get("/", {"theme": theme.pk}).content.decode()
+    assert "More than 3 post-mortems match these filters" in first and 'rel="next"' in first
+
+    last = client.get("/", {"theme": theme.pk, "page": 3}).content.decode()
+    assert "Outage number 0" in last and "Outage number 1" in last
+    assert 'rel="next"' not in last
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 10)
+    assert "8 post-mortems match these filters" in client.get("/", {"theme": theme.pk}).content.decode()

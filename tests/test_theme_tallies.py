@@ -32,6 +32,42 @@ def assert_tallies_match_the_factors():
     assert theme_tallies.stale_keys() == []
 
 
+def on_own_connection(work, errors):
+    """Start `work` in a thread (its own database connection); its exception lands in `errors`."""
+    def run():
+        try:
+            work()
+        except Exception as error:  # reported by the test: a thread's exception would otherwise vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def hold_a_new_factor(postmortem, theme, description, errors, *, hold=True):
+    """On its own connection, add a factor; with `hold`, keep its transaction open until released.
+
+    Returns (thread, release); with `hold`, once the factor is in and counted.
+    """
+    added, release = threading.Event(), threading.Event()
+    if not hold:
+        release.set()
+
+    def add():
+        with transaction.atomic():
+            factories.add_factor(PostMortem.objects.get(pk=postmortem.pk), theme=theme, description=description)
+            added.set()
+            release.wait(10)
+
+    thread = on_own_connection(add, errors)
+    if hold:
+        assert added.wait(10)
+    return thread, release
+
+
 @pytest.fixture
 def theme(db):
     return Theme.objects.create(name="Handover gaps")
@@ -232,13 +268,16 @@ def test_the_command_finds_and_recounts_counts_changed_around_the_app(org, capsy
 
     # As raw SQL or a bulk update would: the post-mortem changes, the tallies do not hear of it.
     PostMortem.objects.filter(pk=postmortem.pk).update(kind="technical")
-    with pytest.raises(CommandError, match="2 theme counts disagree"):
+    # The old key and the new one, each for factors and for incidents.
+    with pytest.raises(CommandError, match="4 theme counts disagree"):
         call_command("rebuild_theme_tallies", "--check")
     assert theme_tallies.uses_for(org.people.outsider, [theme]) == {}  # stale: still counted as restricted
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 0
 
     call_command("rebuild_theme_tallies")
-    assert "2 counts corrected" in capsys.readouterr().out
+    assert "4 counts corrected" in capsys.readouterr().out
     assert theme_tallies.uses_for(org.people.outsider, [theme]) == {theme.pk: 1}
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
     call_command("rebuild_theme_tallies", "--check")
 
 
@@ -247,34 +286,10 @@ def test_the_command_finds_and_recounts_counts_changed_around_the_app(org, capsy
 def test_a_factor_saved_while_the_tallies_are_compacted_is_neither_lost_nor_counted_twice(org, theme):
     postmortem = factories.make_postmortem(org.payments, status="published")
     factories.add_factor(postmortem, theme=theme)
-    inserted, release = threading.Event(), threading.Event()
     errors = []
-
-    def save_slowly():
-        # A second connection adds a factor and holds its transaction open across the compaction.
-        try:
-            with transaction.atomic():
-                factories.add_factor(PostMortem.objects.get(pk=postmortem.pk), theme=theme, description="Late")
-                inserted.set()
-                release.wait(10)
-        except Exception as error:  # reported below: a thread's exception would otherwise vanish
-            errors.append(error)
-        finally:
-            connection.close()
-
-    def compact():
-        try:
-            theme_tallies.compact()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    saver = threading.Thread(target=save_slowly)
-    saver.start()
-    assert inserted.wait(10)
-    compactor = threading.Thread(target=compact)
-    compactor.start()
+    # A second connection adds a factor and holds its transaction open across the compaction.
+    saver, release = hold_a_new_factor(postmortem, theme, "Late", errors)
+    compactor = on_own_connection(theme_tallies.compact, errors)
     compactor.join(1)
     assert compactor.is_alive()  # it waits for the open save rather than folding around it
     release.set()
@@ -337,3 +352,143 @@ def test_two_stale_copies_moving_one_after_the_other_leave_the_counts_where_the_
     assert PostMortem.objects.get(pk=postmortem.pk).team == org.payments
     assert_tallies_match_the_factors()
 
+
+
+# Incidents per theme: the post-mortem list filtered by a theme counts its matches from these.
+
+def shown_list_count(client, theme):
+    """The count line of the post-mortem list filtered by `theme`, as the reader sees it."""
+    html = client.get("/", {"theme": theme.pk}).content.decode()
+    match = re.search(r"(\d+) post-mortems? match these filters", html)
+    assert match, "the filtered list shows no count"
+    return int(match.group(1))
+
+
+def readable_naming(user, theme):
+    """The truth the count must equal: incidents this person may open with a factor naming the theme."""
+    return PostMortem.objects.visible_to(user).filter(factors__theme=theme).distinct().count()
+
+
+def test_an_incident_naming_a_theme_twice_is_counted_once_until_its_last_such_factor_goes(org, login, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    first = factories.add_factor(postmortem, theme=theme)
+    second = factories.add_factor(postmortem, theme=theme, description="Second reading of the same gap")
+    outsider = login(org.people.outsider)
+    assert shown_list_count(outsider, theme) == 1
+    assert shown_uses(outsider, "Handover gaps") == 2  # the themes page still counts factors
+
+    first.delete()
+    assert shown_list_count(outsider, theme) == 1
+    second.delete()
+    assert shown_list_count(outsider, theme) == 0
+    assert_tallies_match_the_factors()
+
+
+def test_moving_one_of_two_factors_to_another_theme_counts_the_incident_under_both(org, theme):
+    other = Theme.objects.create(name="Queue ownership drift")
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    first = factories.add_factor(postmortem, theme=theme)
+    second = factories.add_factor(postmortem, theme=theme, description="Second")
+    reader = org.people.outsider
+
+    second.theme = other
+    second.save()
+    assert (theme_tallies.incidents_for(reader, theme), theme_tallies.incidents_for(reader, other)) == (1, 1)
+    first.theme = other
+    first.save()
+    assert (theme_tallies.incidents_for(reader, theme), theme_tallies.incidents_for(reader, other)) == (0, 1)
+    assert_tallies_match_the_factors()
+
+
+def test_deleting_an_incident_or_its_factors_at_once_takes_it_out_of_the_theme_count_once(org, theme):
+    kept = factories.make_postmortem(org.payments, status="published")
+    factories.add_factor(kept, theme=theme)
+    cascaded = factories.make_postmortem(org.payments, status="published")
+    bulk = factories.make_postmortem(org.payments, status="published")
+    for postmortem in (cascaded, bulk):
+        factories.add_factor(postmortem, theme=theme)
+        factories.add_factor(postmortem, theme=theme, description="Again")
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 3
+
+    # One deletion sends every factor's pre_delete before deleting any of them.
+    cascaded.delete()
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 2
+    ContributingFactor.objects.filter(postmortem=bulk).delete()
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert_tallies_match_the_factors()
+
+
+def test_a_factor_deleted_saved_again_and_deleted_again_is_counted_each_time(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    factor = factories.add_factor(postmortem, theme=theme)
+    factor.delete()
+    factor.save()  # Django cleared its id: this inserts it anew
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    factor.delete()
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 0
+    assert_tallies_match_the_factors()
+
+
+def test_the_theme_filtered_list_counts_exactly_what_each_reader_may_open(org, login, theme):
+    people = org.people
+    published = factories.make_postmortem(org.payments, status="published")
+    draft = factories.make_postmortem(org.payments, status="draft")
+    other_team_draft = factories.make_postmortem(org.search, status="review")
+    restricted = factories.make_postmortem(org.payments, kind="people", authors=[people.author])
+    shared = factories.make_postmortem(org.search, kind="people", viewers=[people.viewer, people.author])
+    for postmortem in (published, draft, other_team_draft, restricted, shared):
+        factories.add_factor(postmortem, theme=theme)
+        factories.add_factor(postmortem, theme=theme, description="Named twice")
+    factories.add_factor(factories.make_postmortem(org.payments, status="published"))  # another theme
+
+    for person in vars(people).values():
+        expected = readable_naming(person, theme)
+        assert theme_tallies.incidents_for(person, theme) == expected, person.username
+        assert shown_list_count(login(person), theme) == expected, person.username
+    # The restricted incidents count only for those who may open them.
+    assert readable_naming(people.outsider, theme) == 1
+    assert readable_naming(people.author, theme) == 4
+
+    # Moves and shares follow: the draft is published, the shared incident is unshared.
+    draft.status = PostMortem.Status.PUBLISHED
+    draft.save()
+    shared.viewers.remove(people.author)
+    for person in vars(people).values():
+        assert theme_tallies.incidents_for(person, theme) == readable_naming(person, theme), person.username
+    assert_tallies_match_the_factors()
+
+
+def test_other_filters_with_the_theme_still_count_the_rows(org, login, theme):
+    for severity in (1, 2, 2):
+        factories.add_factor(factories.make_postmortem(org.payments, status="published", severity=severity), theme=theme)
+    html = login(org.people.outsider).get("/", {"theme": theme.pk, "severity": 2}).content.decode()
+    assert "2 post-mortems match these filters" in html
+
+
+def test_compacting_and_rebuilding_keep_the_incident_counts(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    for _ in range(3):
+        factories.add_factor(postmortem, theme=theme)
+    theme_tallies.compact()
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert theme_tallies.rebuild() == 0
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert_tallies_match_the_factors()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_two_editors_naming_the_same_theme_on_one_incident_at_once_count_it_once(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    errors = []
+    # The first editor's transaction adds its factor and stays open while the second adds its own.
+    first, release = hold_a_new_factor(postmortem, theme, "First", errors)
+    second, _ = hold_a_new_factor(postmortem, theme, "Second", errors, hold=False)
+    second.join(1)
+    assert second.is_alive()  # it waits for the incident's lock rather than deciding on a stale view
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not errors
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert_tallies_match_the_factors()

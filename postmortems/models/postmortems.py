@@ -276,7 +276,9 @@ class ContributingFactor(models.Model):
     def save(self, *args, **kwargs):
         from postmortems import theme_tallies
 
-        adding = self._state.adding
+        # A deleted factor saved again has no id and is inserted anew, though Django still
+        # marks it as loaded from the database.
+        adding = self._state.adding or self.pk is None
         super().save(*args, **kwargs)
         theme_tallies.factor_saved(self, adding=adding, before=getattr(self, "_saved_tally", None))
         self._saved_tally = (self.postmortem_id, self.theme_id)

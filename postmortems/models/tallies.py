@@ -4,7 +4,7 @@ from django.db import models
 
 
 class ThemeTally(models.Model):
-    """Contributing factors naming a theme, for one team, incident kind and published state.
+    """Contributing factors naming a theme, and the incidents they are on, for one team, incident kind and published state.
 
     Rows are changes, not totals: saving or deleting a factor, or moving, re-kinding or
     publishing its post-mortem, appends rows of +n and -n (theme_tallies.py), and a reader's
@@ -18,12 +18,16 @@ class ThemeTally(models.Model):
     kind = models.CharField(max_length=20)
     published = models.BooleanField()
     uses = models.IntegerField()
+    # Incidents with at least one factor naming the theme (an incident naming it twice counts
+    # once): the post-mortem list filtered by theme counts its matches from these.
+    incidents = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["theme", "team", "kind", "published"], name="themetally_key")]
 
     def __str__(self):
-        return f"theme {self.theme_id}, team {self.team_id}, {self.kind}, published={self.published}: {self.uses:+d}"
+        return (f"theme {self.theme_id}, team {self.team_id}, {self.kind}, published={self.published}: "
+                f"{self.uses:+d} factors, {self.incidents:+d} incidents")
 
 
 class NamedThemeUse(models.Model):

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from postmortems import action_quality, actions, permissions, publishing, search
+from postmortems import action_quality, actions, permissions, publishing, search, theme_tallies
 from postmortems.forms import (
     ActionItemFormSet, FactorFormSet, PostMortemFilterForm, PostMortemForm, TimelineFormSet,
     SECTION_MAX_LENGTH, section_too_long,
@@ -41,8 +41,8 @@ def postmortem_list(request):
     ).order_by("-created_at", "-id")
     query = search.parse(filters.get("q"))
     postmortems = search.apply(postmortems, query)
-    page = CappedPaginator(postmortems, PAGE_SIZE, count_from=search.apply(matching, query)).get_page(
-        request.GET.get("page"))
+    page = CappedPaginator(postmortems, PAGE_SIZE, count_from=search.apply(matching, query),
+                           known_count=_theme_only_count(request.user, filters)).get_page(request.GET.get("page"))
     search.add_snippets(page.object_list, query)
     return render(request, "postmortems/postmortem_list.html", {
         "form": form,
@@ -51,6 +51,17 @@ def postmortem_list(request):
         "filtered": any(filters.values()) if filters else False,
         "can_create": bool(permissions.team_roles(request.user)),
     })
+
+
+def _theme_only_count(user, filters):
+    """The list filtered by a theme and nothing else counts its matches from the theme tallies.
+
+    Counting them directly reads every incident naming the theme (at 100,000 post-mortems,
+    about 60,000 rows to find 10,000 the reader may open); other filters still count rows.
+    """
+    if not filters.get("theme") or any(value for name, value in filters.items() if name != "theme"):
+        return None
+    return theme_tallies.incidents_for(user, filters["theme"])
 
 
 def _visible_or_404(request, pk):

@@ -5,8 +5,9 @@ from postmortems import theme_tallies
 
 
 class Command(BaseCommand):
-    help = ("Recount how many contributing factors name each theme, per team, kind and published state "
-            "(the themes page reads these counts). --check only reports; --compact only folds the change rows.")
+    help = ("Recount how many contributing factors, and incidents, name each theme, per team, kind and published "
+            "state (the themes page and the list filtered by theme read these counts). --check only reports; "
+            "--compact only folds the change rows.")
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group()
