@@ -165,7 +165,7 @@ class DerivedCountAdmin(admin.ModelAdmin):
 
 @admin.register(ThemeTally)
 class ThemeTallyAdmin(DerivedCountAdmin):
-    list_display = ["theme", "team", "kind", "published", "uses"]
+    list_display = ["theme", "team", "kind", "published", "uses", "incidents"]
     list_filter = ["kind", "published"]
     list_select_related = ["theme", "team"]
 
