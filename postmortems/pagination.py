@@ -36,7 +36,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self):
         if self.known_count is not None:
-            return min(self.known_count, self.cap + 1)
+            return max(0, min(self.known_count, self.cap + 1))
         return self.count_from.order_by().values("pk")[: self.cap + 1].count()
 
     @property

@@ -149,7 +149,13 @@ def _incident_left(deletion, pk, pair, key):
     naming the theme when it has taken them all.
     """
     taken = deletion.__dict__.setdefault("_theme_tally_taken", {})
-    deletion.__dict__.setdefault("_theme_tally_pairs", {})[pk] = pair
+    pairs = deletion.__dict__.setdefault("_theme_tally_pairs", {})
+    if pk in pairs:
+        # This object's earlier deletion of the row never finished (it failed and was rolled
+        # back, its tally rows with it): start afresh.
+        taken.clear()
+        pairs.clear()
+    pairs[pk] = pair
     if pair not in taken:
         taken[pair] = {"stored": _factors_per_pair([pair]).get(pair, 0), "taken": 0, "pending": 0}
     entry = taken[pair]

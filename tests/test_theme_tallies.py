@@ -10,7 +10,8 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models.signals import pre_delete
 from django.urls import reverse
 
 from postmortems import revisions, theme_tallies
@@ -32,7 +33,7 @@ def assert_tallies_match_the_factors():
     assert theme_tallies.stale_keys() == []
 
 
-def on_own_connection(work, errors):
+def on_own_connection(work, errors, name=None):
     """Start `work` in a thread (its own database connection); its exception lands in `errors`."""
     def run():
         try:
@@ -42,7 +43,7 @@ def on_own_connection(work, errors):
         finally:
             connection.close()
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, name=name)
     thread.start()
     return thread
 
@@ -491,4 +492,65 @@ def test_two_editors_naming_the_same_theme_on_one_incident_at_once_count_it_once
     second.join(10)
     assert not errors
     assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert_tallies_match_the_factors()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_two_writers_outside_transactions_adding_an_incidents_first_factors_count_it_once(org, theme, monkeypatch):
+    # A script or shell saves in autocommit: each save and its tally still commit together.
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    counted = theme_tallies.factors_added
+    first_inserted, second_done, errors = threading.Event(), threading.Event(), []
+
+    def factors_added(factors):
+        if threading.current_thread().name == "first":
+            first_inserted.set()  # its row is written; the tally has not run yet
+            second_done.wait(10)
+        return counted(factors)
+
+    monkeypatch.setattr(theme_tallies, "factors_added", factors_added)
+    first = on_own_connection(
+        lambda: factories.add_factor(PostMortem.objects.get(pk=postmortem.pk), theme=theme, description="First"),
+        errors, name="first")
+    assert first_inserted.wait(10)
+    factories.add_factor(postmortem, theme=theme, description="Second")
+    second_done.set()
+    first.join(10)
+    assert not errors
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert_tallies_match_the_factors()
+
+
+def test_a_deletion_retried_after_it_failed_part_way_still_takes_the_incident_out(org, theme):
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    factories.add_factor(postmortem, theme=theme)
+    factories.add_factor(postmortem, theme=theme, description="Again")
+    calls = []
+
+    def fail_on_second(sender, instance, **kwargs):  # as a deadlock or lock timeout would
+        calls.append(instance.pk)
+        if len(calls) == 2:
+            raise OperationalError("deadlock detected")
+
+    pre_delete.connect(fail_on_second, sender=ContributingFactor, dispatch_uid="test.fail_on_second")
+    try:
+        with pytest.raises(OperationalError), transaction.atomic():
+            postmortem.delete()
+    finally:
+        pre_delete.disconnect(sender=ContributingFactor, dispatch_uid="test.fail_on_second")
+    postmortem.delete()  # the same object again
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 0
+    assert_tallies_match_the_factors()
+
+
+def test_a_bulk_created_factor_whose_theme_changes_moves_its_incident(org, theme):
+    other = Theme.objects.create(name="Queue ownership drift")
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    [factor] = ContributingFactor.objects.bulk_create(
+        [ContributingFactor(postmortem=postmortem, theme=theme, description="Imported")])
+    factor.theme = other
+    factor.save()
+    reader = org.people.outsider
+    assert (theme_tallies.incidents_for(reader, theme), theme_tallies.incidents_for(reader, other)) == (0, 1)
     assert_tallies_match_the_factors()

@@ -241,8 +241,13 @@ class ContributingFactorQuerySet(models.QuerySet):
         """As Django's, with the new factors counted in the theme tallies (theme_tallies.py)."""
         from postmortems import theme_tallies
 
-        created = super().bulk_create(objs, *args, **kwargs)
-        theme_tallies.factors_added(created)
+        # One transaction with the tally: in autocommit the rows would be committed before the
+        # tally locks the post-mortems, and a concurrent writer's count would not wait for them.
+        with transaction.atomic(savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            theme_tallies.factors_added(created)
+        for factor in created:
+            factor._saved_tally = (factor.postmortem_id, factor.theme_id)
         return created
 
 
@@ -279,8 +284,9 @@ class ContributingFactor(models.Model):
         # A deleted factor saved again has no id and is inserted anew, though Django still
         # marks it as loaded from the database.
         adding = self._state.adding or self.pk is None
-        super().save(*args, **kwargs)
-        theme_tallies.factor_saved(self, adding=adding, before=getattr(self, "_saved_tally", None))
+        with transaction.atomic(savepoint=False):  # see bulk_create above
+            super().save(*args, **kwargs)
+            theme_tallies.factor_saved(self, adding=adding, before=getattr(self, "_saved_tally", None))
         self._saved_tally = (self.postmortem_id, self.theme_id)
 
 

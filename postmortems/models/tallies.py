@@ -20,7 +20,8 @@ class ThemeTally(models.Model):
     uses = models.IntegerField()
     # Incidents with at least one factor naming the theme (an incident naming it twice counts
     # once): the post-mortem list filtered by theme counts its matches from these.
-    incidents = models.IntegerField(default=0)
+    # A database default too, so processes still running the previous code can append rows.
+    incidents = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [models.Index(fields=["theme", "team", "kind", "published"], name="themetally_key")]
