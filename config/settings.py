@@ -107,6 +107,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: Debrief's queries each read at most a few thousand rows, but the
+    # planner prices some (per-row visibility subqueries, misestimated IN lists) above
+    # jit_above_cost and then spends half a second compiling a query that runs in twenty
+    # milliseconds. Off for the whole connection rather than query by query, so no page or
+    # sweep can fall into it as the data grows. DATABASE_URL's ?options=... overrides it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering indexes' INCLUDE columns only speed up PostgreSQL; SQLite builds the same indexes
 # without them, which is all the zero-setup demo needs.

@@ -465,11 +465,11 @@ def _with_postmortem(items):
 def _owner_may_read(readers):
     """A condition on items: on a post-mortem its owner may read.
 
-    For a batch, the rule for each item's owner (`reminders.owner_may_view`), evaluated
-    against the item's post-mortem. For one reader (the preview page) the rule is that
-    person's own (`permissions.visible_item_filter`), read from the item's copies of its
-    post-mortem's fields with their teams and named incidents as constants: at 100,000
-    post-mortems the planner otherwise hashed every post-mortem to check a few thousand items.
+    Both read the item's copies of its post-mortem's fields: for a batch, the rule for each
+    item's owner (`reminders.owner_may_view`); for one reader (the preview page), that person's
+    own (`permissions.visible_item_filter`), with their teams and named incidents as constants:
+    at 100,000 post-mortems the planner otherwise hashed every post-mortem to check a few
+    thousand items.
     """
     if len(readers) > 1:
         return reminders.owner_may_view()

@@ -143,19 +143,20 @@ def owner_may_view():
     evaluated for every item in the one query that selects them:
     technical post-mortems are open to their team and, once published, to
     everyone; people post-mortems to their authors, the team's leads and the
-    viewers they were shared with. Inactive people see nothing.
+    viewers they were shared with. Inactive people see nothing. Read from the
+    copies of the post-mortem's team, kind and published state on the item's own
+    row (as `permissions.visible_item_filter` does), so the rule is decided as the
+    items are read, before any join to their post-mortems.
     """
-    membership = Membership.objects.filter(user_id=OuterRef("owner_id"), team_id=OuterRef("postmortem__team_id"))
+    membership = Membership.objects.filter(user_id=OuterRef("owner_id"), team_id=OuterRef("postmortem_team_id"))
     authored = PostMortem.authors.through.objects.filter(
         user_id=OuterRef("owner_id"), postmortem_id=OuterRef("postmortem_id")
     )
     shared = PostMortem.viewers.through.objects.filter(
         user_id=OuterRef("owner_id"), postmortem_id=OuterRef("postmortem_id")
     )
-    technical = Q(postmortem__kind=PostMortem.Kind.TECHNICAL) & (
-        Q(Exists(membership)) | Q(postmortem__status=PostMortem.Status.PUBLISHED)
-    )
-    people = Q(postmortem__kind=PostMortem.Kind.PEOPLE) & (
+    technical = Q(postmortem_kind=PostMortem.Kind.TECHNICAL) & (Q(Exists(membership)) | Q(postmortem_published=True))
+    people = Q(postmortem_kind=PostMortem.Kind.PEOPLE) & (
         Q(Exists(authored)) | Q(Exists(membership.filter(role=Membership.Role.LEAD))) | Q(Exists(shared))
     )
     return Q(owner__isnull=False, owner__is_active=True) & (technical | people)

@@ -6,6 +6,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,31 @@ def test_compose_config_is_valid_where_docker_compose_exists(tmp_path):
     result = subprocess.run([docker, "compose", "config", "-q"], cwd=BASE_DIR, capture_output=True, text=True,
                             env={**os.environ, "SECRET_KEY": "x" * 50})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_the_jit_compiler():
+    # The planner misprices some of Debrief's queries and compiled one of the digest's for half
+    # a second that then ran in twenty milliseconds; the connection itself turns JIT off.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_options_in_database_url_override_the_jit_default():
+    def options(url):
+        code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": url,
+                       "SECRET_KEY": "test-only"}
+        result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=BASE_DIR,
+                                env=environment, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "'options': '-c jit=off'" in options("postgres://debrief@db.example:5432/debrief")
+    assert "'options': '-c jit=on'" in options("postgres://debrief@db.example:5432/debrief?options=-c%20jit%3Don")
+    assert "jit" not in options("sqlite:///demo.sqlite3")

@@ -430,6 +430,23 @@ def test_a_factor_deleted_saved_again_and_deleted_again_is_counted_each_time(org
     assert_tallies_match_the_factors()
 
 
+def test_a_stale_copy_saved_after_its_row_was_deleted_elsewhere_is_counted_again(org, theme):
+    # One tab deletes the factor; another, holding it from before, saves it: Django inserts the
+    # row again, and the counts must say it is there.
+    postmortem = factories.make_postmortem(org.payments, status="published")
+    factor = factories.add_factor(postmortem, theme=theme)
+    stale = ContributingFactor.objects.get(pk=factor.pk)
+    factor.delete()
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 0
+
+    stale.description = "Edited in the other tab"
+    stale.save()
+
+    assert ContributingFactor.objects.filter(pk=stale.pk).exists()
+    assert theme_tallies.incidents_for(org.people.outsider, theme) == 1
+    assert_tallies_match_the_factors()
+
+
 def test_the_theme_filtered_list_counts_exactly_what_each_reader_may_open(org, login, theme):
     people = org.people
     published = factories.make_postmortem(org.payments, status="published")

@@ -281,13 +281,18 @@ class ContributingFactor(models.Model):
     def save(self, *args, **kwargs):
         from postmortems import theme_tallies
 
-        # A deleted factor saved again has no id and is inserted anew, though Django still
-        # marks it as loaded from the database.
-        adding = self._state.adding or self.pk is None
+        self._inserted = False
         with transaction.atomic(savepoint=False):  # see bulk_create above
             super().save(*args, **kwargs)
-            theme_tallies.factor_saved(self, adding=adding, before=getattr(self, "_saved_tally", None))
+            # Counted as new whenever a row was inserted: a factor deleted and saved again, and
+            # a stale copy saved after another tab deleted its row (Django's UPDATE finds no row
+            # and it INSERTs), are both loaded instances that add a row.
+            theme_tallies.factor_saved(self, adding=self._inserted, before=getattr(self, "_saved_tally", None))
         self._saved_tally = (self.postmortem_id, self.theme_id)
+
+    def _do_insert(self, *args, **kwargs):
+        self._inserted = True
+        return super()._do_insert(*args, **kwargs)
 
 
 class Revision(models.Model):
