@@ -107,12 +107,13 @@ class TeamOverview:
 
 # Selectors ------------------------------------------------------------------------------
 
-def team_overviews(user, *, now, team_ids=None):
+def team_overviews(user, *, now, team_ids=None, overdue=None):
     """An overview per team the user is a member or lead of (narrowed to `team_ids` if given), by name.
 
     Queries: one for the teams, one for overdue counts and one (two with a hit) for themes across
     kinds, whatever the number of teams; then per team only where there is something to read:
-    the pulse history (a few queries) and the near-miss rise (one or two).
+    the pulse history (a few queries) and the near-miss rise (one or two). `overdue`, if given,
+    holds the overdue counts already (`overdue_counts` for these teams at `now`).
     """
     ids = list(permissions.team_roles(user))
     if team_ids is not None:
@@ -120,7 +121,7 @@ def team_overviews(user, *, now, team_ids=None):
     if not ids:
         return []
     teams = list(_teams_with_data(ids, now))
-    overdue = overdue_signals(user, teams, now=now)
+    overdue = overdue_signals(user, teams, now=now, counts=overdue)
     across = theme_signals(user, teams, now=now)
     overviews = []
     for team in teams:
@@ -143,8 +144,19 @@ def new_signals_for_lead(user, *, since, now):
     led = permissions.lead_team_ids(user)
     if not led:
         return []
-    before = {signal.key for overview in team_overviews(user, now=since, team_ids=led) for signal in overview.signals}
-    return [signal for overview in team_overviews(user, now=now, team_ids=led)
+    # The overdue counts at both moments' week-ends in one query rather than one each: the digest
+    # preview and every lead's digest read both.
+    ends = {when: week_ends(when) for when in (since, now)}
+    moments = sorted(set(ends[since]) | set(ends[now]))
+    counted = overdue_counts(user, led, now=now, moments=moments)
+
+    def overdue_at(when):
+        return {team_id: [counts[moments.index(moment)] for moment in ends[when]]
+                for team_id, counts in counted.items()}
+
+    before = {signal.key for overview in team_overviews(user, now=since, team_ids=led, overdue=overdue_at(since))
+              for signal in overview.signals}
+    return [signal for overview in team_overviews(user, now=now, team_ids=led, overdue=overdue_at(now))
             for signal in overview.signals if signal.key not in before]
 
 
@@ -250,13 +262,14 @@ def week_ends(now, weeks=OVERDUE_LOOKBACK):
     return [now - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
 
 
-def overdue_counts(user, team_ids, *, now):
-    """{team_id: [overdue items at each of `week_ends(now)`]}, of the items the action dashboard shows the user.
+def overdue_counts(user, team_ids, *, now, moments=None):
+    """{team_id: [overdue items at each of `moments`]}, of the items the action dashboard shows the user.
 
-    Filtered counts per week-end, grouped by team (trends.overdue_counts_at: two queries). "Overdue
-    at a moment" is the trends page's rule (open then and past its due date then, with today's due dates).
+    `moments` are `week_ends(now)` unless given. Filtered counts per moment, grouped by team
+    (trends.overdue_counts_at: two queries). "Overdue at a moment" is the trends page's rule
+    (open then and past its due date then, with today's due dates).
     """
-    moments = week_ends(now)
+    moments = week_ends(now) if moments is None else moments
     items = ActionItem.objects.filter(actions.team_scope(user), postmortem_team_id__in=team_ids)
     return incident_trends.overdue_counts_at(items, moments, group_by="postmortem_team_id")
 
@@ -272,10 +285,13 @@ def rising_since(counts, weeks=OVERDUE_WEEKS, minimum=OVERDUE_MINIMUM):
     return start if len(counts) - start >= weeks else None
 
 
-def overdue_signals(user, teams, *, now):
-    """{team_id: [Signal]} for teams whose overdue action items grew at each of the last four week-ends."""
+def overdue_signals(user, teams, *, now, counts=None):
+    """{team_id: [Signal]} for teams whose overdue action items grew at each of the last four week-ends.
+
+    `counts`, if given, are `overdue_counts` for these teams at `now`, read already.
+    """
     moments = week_ends(now)
-    counts_by_team = overdue_counts(user, [team.pk for team in teams], now=now)
+    counts_by_team = overdue_counts(user, [team.pk for team in teams], now=now) if counts is None else counts
     found = {}
     for team in teams:
         counts = counts_by_team.get(team.pk)
