@@ -1056,3 +1056,29 @@ def test_design_goals_that_anyone_can_follow_are_not_hindsight(text):
 
 def test_claim_that_anyone_could_have_done_it_is_still_hindsight():
     assert [f.category for f in analyze("Honestly, anyone could have caught that typo in review.")] == ["hindsight"]
+
+
+# Trigger words that describe an event, a theory or software rather than grade a person; each
+# beside the same words that do grade someone. Written for these tests.
+@pytest.mark.parametrize("text", [
+    "Our manager apologised for the missed payroll run and explained that the bank holiday moved the cutoff.",
+    "The careless-mistake theory does not explain why the console offered a delete button on production.",
+    "In hindsight the queue growth looks obvious, but on the night it was one grey line among sixty.",
+    "Blaming the new starter would be easy, but her account had been cloned from an administrator's.",
+    "The indexing worker failed to come up after the kernel upgrade because a mount was missing.",
+    "The rollback was started by Priya at 14:02, following the runbook.",
+])
+def test_events_theories_and_software_are_not_people(text):
+    assert analyze(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Dmitri missed the payroll cutoff again, as usual.",
+    "The engineer was careless with the production console.",
+    "In hindsight it was obvious, and Marek should have checked the queue graph.",
+    "I'm blaming Tomasz for this one, he pushed it without a review.",
+    "The agency worker failed to lock the medicine cabinet.",
+    "The outage was triggered by Priya at 14:02.",
+])
+def test_the_same_words_aimed_at_a_person_are_still_flagged(text):
+    assert analyze(text)

@@ -75,8 +75,8 @@ def test_rule_findings_keep_their_span_reason_and_rewrite_when_the_model_agrees(
 
 
 def test_the_model_removes_a_rule_false_alarm_it_is_very_sure_of():
-    text = "We agreed that blaming the new hire would teach everyone to hide mistakes."
-    assert analyze(text, model=None)  # the rules read "blaming" as blame
+    text = "The new starter made an error in the stock count, which the second count caught before any order went out."
+    assert analyze(text, model=None)  # the rules read "made an error" as blame
     assert analyze(text) == []
 
 

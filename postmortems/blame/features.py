@@ -96,8 +96,25 @@ def sentence_features(sentence, rule_categories):
 
 
 def refers_to_someone(sentence):
-    """Whether the sentence names or points at a person (a name, a role, he/she/they/you)."""
-    return bool(_person_positions(sentence))
+    """Whether the sentence names or points at a person (a name, a role, he/she/they/you).
+
+    A question asking who did something ("Who merges on a Friday?") points at someone unnamed.
+    """
+    return bool(_person_positions(sentence)) or asks_who(sentence)
+
+
+def asks_who(sentence):
+    """A question whose clause opens with "who": "Seriously, who leaves debug logging on?"."""
+    if not sentence.text.rstrip(" \"'”’)").endswith("?"):
+        return False
+    tokens = sentence.tokens
+    return any(token.lower == "who" and (index == 0 or tokens[index - 1].text in _CLAUSE_PUNCTUATION
+                                         or tokens[index - 1].lower in _QUESTION_OPENERS)
+               for index, token in enumerate(tokens))
+
+
+_CLAUSE_PUNCTUATION = frozenset(",;:—–")
+_QUESTION_OPENERS = frozenset("seriously honestly so but and then now really".split())
 
 
 def _person_positions(sentence):

@@ -286,6 +286,40 @@ def _harm_came_from(sentence, match):
     return bool(_FAULT_BEFORE.search(sentence.text[:match.start("t")]) or _HARM_NOUN.search(sentence.text[:match.start("t")]))
 
 
+def _attributive(sentence, match):
+    """A participle describing a noun that nobody is said to act on: "apologised for the missed payroll
+    run", "the missed payments had left...". After a verb it stays the act's object: "wrote the broken code"."""
+    trigger = match.group("t")
+    if " " in trigger:
+        return False
+    before = sentence.tokens_before(match.start("t"))
+    if not before or before[-1].lower not in _DETERMINERS:
+        return False
+    return len(before) == 1 or before[-2].lower in _NOT_VERBS or not before[-2].text[0].isalpha()
+
+
+_DETERMINERS = frozenset("the a an this that these those its our their his her any every each no some several".split())
+# Words before "the missed ..." that make it a noun phrase of its own, not what someone did.
+_NOT_VERBS = frozenset("""
+for about over of after despite behind on in at from with without by to into since during like than
+said says that and but or so because while when although though
+""".split())
+
+
+def _passive_act_harmed(sentence, match):
+    """"Started by Priya" is a timeline fact ("the rollback was started by Priya at 14:02"); it blames
+    only when the sentence is about a harm ("the outage was started by ..."). Causing, breaking and
+    bringing down name the harm themselves."""
+    verb = match.group("t").split()[0].lower()
+    if verb in ("caused", "broken", "wiped", "brought", "taken"):
+        return True
+    return bool(_BLAME_OR_HARM.search(sentence.text) or _HARM_NOUN.search(sentence.text) or _HARM_AFTER.search(sentence.text))
+
+
+_HARM_AFTER = re.compile(r"\b(?:offline|lost|broke|broken|failed|failing|outage|down for|unavailable|corrupt\w*)\b",
+                         re.IGNORECASE)
+
+
 # Responsibility placed for a harm (not ownership of work going forward), or blame and fault outright.
 _BLAME_OR_HARM = re.compile(
     r"\b(?:blame|fault|outage|halt|incident|failure|breach|leak|loss|losses|error|mistake|crash|downtime|disruption|mess|delay|collapse)\b",
@@ -486,7 +520,8 @@ RULES = [
         "caused triggered started brought taken shut switched turned deleted dropped broken wiped removed unplugged",
         r"\b(?P<t>(?:caused|triggered|started|brought about|brought down|taken down|shut down|switched off|turned off"
         r"|deleted|dropped|broken|wiped|removed|unplugged)\s+(?:accidentally\s+|mistakenly\s+)?by)\s+(?:(?:a|an|the|one|some|our|their|his|her)\s+)?(?P<who>[\w'’-]+)",
-        _agent_is_person, _role_suggestion,
+        lambda sentence, match: _agent_is_person(sentence, match) and _passive_act_harmed(sentence, match),
+        _role_suggestion,
     ),
     compile_rule(
         "caused_by_person", "individual_blame",
@@ -573,7 +608,8 @@ RULES = [
         r"|dropped the ball|sat on (?:the|it|this|that)|logged off|(?:approved|merged|reviewed|signed off on) (?:his|her|their) own"
         r"|(?:straight|directly) (?:in)?to (?:main|master|prod|production|live)|against (?:prod|production|live)"
         r"|the wrong [\w-]+|(?:completely|totally|entirely|blatantly|flat-out|plainly)\s+wrong\s+[\w-]+)\b",
-        _person_not_self, _role_suggestion,
+        lambda sentence, match: not _attributive(sentence, match) and _person_not_self(sentence, match),
+        _role_suggestion,
     ),
     compile_rule(
         "without", "individual_blame",

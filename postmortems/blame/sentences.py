@@ -21,7 +21,8 @@ _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|approx|No|St|Inc
 _TIME_ABBREVIATION = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
 _LONGEST_ABBREVIATION = len("approx.") + 1
 _WORD_PART = re.compile(r"[a-z]{3,}")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’\-][A-Za-z0-9]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
+# Words are letters of any script ([^\W\d_]), so "Lucía" or "Siobhán" is one word, not "Luc" and "a".
+_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:['’\-][^\W_]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
 
 
 class Token(NamedTuple):

@@ -1,4 +1,6 @@
 """Decide who a verb is about: a person, the writer's own team, or a system."""
+import re
+
 from .lexicon import PEOPLE_AFTER, THINGS_AFTER, CLAUSE_OPENERS, FILLER, FIRST_NAMES, FIRST_PERSON, ORGANISATIONS, PROPER_NON_PERSONS, ROLES, SYSTEMS, THIRD_PERSON
 
 PERSON = "person"
@@ -14,8 +16,11 @@ def classify_word(token, is_first_word):
     if token.text in ("IT", "IT's"):
         return PERSON  # the IT department, not the pronoun
     word = token.lower
-    if word.endswith(("'s", "s'")):
+    possessive = word.endswith(("'s", "s'"))
+    if possessive:
         word = word[:-2] if word.endswith("'s") else word[:-1]
+    elif "'" in word and word.split("'", 1)[0] in _PRONOUNS:
+        word = word.split("'", 1)[0]  # you'd, they're, she'll: the pronoun is the referent
     if word in FIRST_PERSON:
         return SELF
     capitalised = token.text[0].isupper()
@@ -30,16 +35,40 @@ def classify_word(token, is_first_word):
         return SYSTEM
     if _looks_like_name(token.text, is_first_word):
         return PERSON
+    if is_first_word and possessive and capitalised and word.isalpha() and word not in _NOT_OWNERS:
+        return PERSON  # "Piotr's cleanup ...": a capitalised owner opening the sentence
     return UNKNOWN
 
 
+_PRONOUNS = FIRST_PERSON | THIRD_PERSON
+# Capitalised possessives that open a sentence without naming anyone: "Today's deploy", "That's".
+_NOT_OWNERS = frozenset("""
+today tonight yesterday tomorrow week weekend month year quarter night morning evening afternoon day
+last next this that it what who here there let everything nothing
+""".split())
+# Hyphenated given names (Jae-won, Anne-Marie); not "Follow-up" or "Hand-off".
+_HYPHENATED_NAME = re.compile(r"[^\W\d_][^\W\d_A-Z]+(?:-[^\W\d_][^\W\d_A-Z]+)+")
+_PARTICLES = frozenset("up off out in on over back down by through".split())
+
+
 def _looks_like_name(text, is_first_word):
-    """A capitalised word mid-sentence (Priya, Knight) names someone or some organisation."""
-    if is_first_word or len(text) < 2 or text.lower() in FUNCTION_WORDS:
+    """A capitalised word mid-sentence (Priya, Knight) names someone or some organisation.
+
+    Opening a sentence every word is capitalised, so only a word with letters beyond English's
+    own (Lucía, Siobhán, Zoë) counts there: English words rarely have them, names often do.
+    """
+    if len(text) < 2 or text.lower() in FUNCTION_WORDS:
         # A capitalised function word ("When", "With" after a label or a dash) is not a name.
         return False
     bare = text[:-2] if text.endswith(("'s", "’s")) else text
-    return len(bare) > 1 and bare[0].isupper() and bare[1:].islower() and bare.isalpha()
+    if not (len(bare) > 1 and bare[0].isupper()):
+        return False
+    if "-" in bare:
+        return (not is_first_word and bool(_HYPHENATED_NAME.fullmatch(bare))
+                and bare.rsplit("-", 1)[1].lower() not in _PARTICLES)
+    if not (bare[1:].islower() and bare.isalpha()):
+        return False
+    return not is_first_word or not bare.isascii()
 
 
 FUNCTION_WORDS = FILLER | CLAUSE_OPENERS | frozenset("""

@@ -30,7 +30,7 @@ C_GRID = (1.0,)
 DENSE_WEIGHT = 0.3
 LEXICAL_WEIGHT = 12.0
 MIN_DF = 2
-# How sure the model must be. A sentence no rule explains is flagged at 0.75, and only when it is
+# How sure the model must be. A sentence no rule explains is flagged at 0.8, and only when it is
 # about someone (detector.model_may_flag): such a finding has no span or rewrite and costs the
 # author most. Chosen with leave-one-writer-out CV on the train split together with two sets
 # that are not training data: our own realistic post-mortems (the demo organisation, where every
@@ -38,8 +38,10 @@ MIN_DF = 2
 # CV's own optimum (about 0.5, no person gate) the model fired on lessons, timeline lines and
 # essays about blame culture. Rule findings stand unless the model is very sure the sentence is
 # blameless (below 0.05): at 0.15 and above, the veto removed true findings on our evaluation
-# sets and no false alarm there.
-MODEL_ONLY_THRESHOLD = 0.75
+# sets and no false alarm there. With sixteen writers the model grew surer of itself: at 0.75 it
+# flagged 11 sentences of the demo organisation's 524 texts (all false alarms, 8 before), at 0.8
+# seven; 0.8 keeps realistic prose as quiet as before while catching more on every labelled set.
+MODEL_ONLY_THRESHOLD = 0.8
 RULE_VETO_BELOW = 0.05
 SEED = 0
 
