@@ -1082,3 +1082,44 @@ def test_events_theories_and_software_are_not_people(text):
 ])
 def test_the_same_words_aimed_at_a_person_are_still_flagged(text):
     assert analyze(text)
+
+
+def test_a_run_on_sentence_is_read_in_pieces_and_every_finding_points_at_its_words():
+    from postmortems.blame.sentences import LONGEST_SENTENCE, split_sentences
+
+    # Pasted logs or hostile input: one "sentence" of 30,000 characters with no full stop.
+    text = "Dave missed the deadline, " * 1200
+    pieces = list(split_sentences(text))
+    assert len(pieces) > 30 and all(len(piece.text) <= LONGEST_SENTENCE for piece in pieces)
+    findings = analyze(text)
+    assert len(findings) == 1200  # one per repetition: nothing lost at the seams
+    assert all(text[f.start:f.end] == f.text == "missed" for f in findings)
+
+
+@pytest.mark.parametrize("text", [
+    # Talk of blaming excuses only a verdict against blaming, in its own clause.
+    "Blaming Dave would be fair: he skipped the review.",
+    "I'm blaming Dave, who would be the first to admit he skipped the review.",
+    # A concession in one clause does not excuse a verdict in another.
+    "In hindsight Dave should obviously have rolled back; it was clear, but at the time nobody knew.",
+    "In hindsight the fix was clear, but then Dave never reads the runbook anyway.",
+    # Whose act it was still counts when a possessive or a pronoun stands before the verb.
+    "After her missed handover, the pager went unanswered.",
+    "Some ignored the alert entirely.",
+    "That was a lazy-ass fix by Dave.",
+])
+def test_exceptions_stay_narrow(text):
+    assert analyze(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "Chef overwrote the config on every node and nobody noticed for an hour.",
+    "SAP HANA ignored the memory limit.",
+    "Production's config was changed by hand without anyone reviewing it.",
+    "The Follow-Ups were skipped.",
+    "The Wi-Fi ignored the alert.",
+    "The failover was started by Priya to contain the incident.",
+    "The rollback was started by Priya after the outage began.",
+])
+def test_tools_products_and_remedies_are_not_people(text):
+    assert analyze(text) == [], text

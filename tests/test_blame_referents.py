@@ -59,6 +59,11 @@ def test_a_timeline_fact_in_the_passive_is_not_blame_but_a_harm_pinned_on_someon
     ("Today's deploy went out at 09:00.", False),
     ("The Follow-up section lists three changes.", False),
     ("Disk usage on the primary reached 95% at noon.", False),
+    ("Who will own the follow-up work?", False),
+    ("Who knew the cache would fill up?", False),
+    ("Conﬁguration drift meant the replica never got the new setting.", False),  # a PDF's ligature
+    ("Naïve retries made the outage longer.", False),
+    ("Then Siobha\u0301n left the call.", True),  # a decomposed accent
 ])
 def test_the_sentence_is_about_someone(text, expected):
     assert refers_to_someone(sentence(text)) is expected

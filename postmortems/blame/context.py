@@ -18,9 +18,10 @@ _ABOUT_BLAME = Caseless(
     # "it would be tempting to call this a rookie mistake; the better question is...".
     r"|\b(?:easy|tempting|natural|convenient|unfair|wrong|lazy)\s+(?:for\s+\w+\s+)?to\s+(?:say|call|label|conclude|blame|write\s+(?:this|it)\s+off|dismiss|frame|judge|put\s+(?:this|it)\s+down|point\s+(?:at|to))\b"
     r"|\b(?:the|a)\s+(?:more\s+)?(?:useful|better|real|right|wrong|interesting|harder)\s+question\b"
-    # Blaming as the subject of a verdict on blaming: "Blaming the new starter would be easy, but...".
-    r"|\bblaming\b[^.;]{0,60}?\b(?:would\s+(?:be|miss|hide|ignore|overlook|teach)|misses|ignores|hides|overlooks|teaches\s+nothing"
-    r"|is\s+(?:easy|tempting|wrong|pointless|unfair|useless|a\s+dead\s+end))\b",
+    # Blaming as the subject of a verdict against blaming: "Blaming the new starter would be easy, but...".
+    r"|(?:^|[,;:]\s*|\b(?:that|but|and|because)\s+)blaming\b[^.;,:]{0,60}?\b(?:would\s+(?:be\s+(?:easy|tempting|unfair"
+    r"|pointless|wrong|useless|lazy|a\s+mistake|the\s+easy)|miss|hide|ignore|overlook|teach)|misses|ignores|hides|overlooks"
+    r"|teaches\s+nothing|is\s+(?:easy|tempting|wrong|pointless|unfair|useless|a\s+dead\s+end))\b",
 )
 # An action that followed the documented procedure: the procedure, not the person, is the story.
 _FOLLOWED_PROCEDURE = Caseless(

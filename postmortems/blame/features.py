@@ -110,11 +110,16 @@ def asks_who(sentence):
     tokens = sentence.tokens
     return any(token.lower == "who" and (index == 0 or tokens[index - 1].text in _CLAUSE_PUNCTUATION
                                          or tokens[index - 1].lower in _QUESTION_OPENERS)
+               and index + 1 < len(tokens) and tokens[index + 1].lower not in _NOT_ACCUSING
                for index, token in enumerate(tokens))
 
 
 _CLAUSE_PUNCTUATION = frozenset(",;:—–")
 _QUESTION_OPENERS = frozenset("seriously honestly so but and then now really".split())
+# "Who will own the follow-up?", "Who knew the cache would fill?": ownership ahead, or an idiom.
+_NOT_ACCUSING = frozenset("""
+will would should shall can could may might must owns own is are has have gets get needs need decides knew else
+""".split())
 
 
 def _person_positions(sentence):

@@ -20,23 +20,31 @@ _JUDGED = re.compile(
 
 def _hindsight_judgement(sentence, match):
     """"In hindsight" is fine for describing what was learned; flag it when it grades the decision."""
-    return bool(_EVALUATIVE.search(clause_of(sentence, match))) and not _CONCEDED.search(sentence.text)
+    return bool(_EVALUATIVE.search(clause_of(sentence, match))) and not _conceded(sentence, match)
 
 
 # Hindsight named and then set against what people saw at the time: "In hindsight the trend looks
 # obvious, but on the night it was one line among two hundred." That is the blameless move itself.
 _CONCEDED = re.compile(
-    r"\b(?:obvious|clear|plain|easy\s+to\s+(?:see|spot|trace|read))\b[^.;]{0,60}?,?\s*(?:sure,?\s+)?(?:but|yet)\s+"
-    r"(?:\w+\s+){0,2}?(?:at\s+the\s+time|at\s+\d|on\s+the\s+(?:day|night)|in\s+the\s+moment|back\s+then|then\b"
+    r"\b(?:obvious|clear|easy\s+to\s+(?:see|spot|trace|read))\b[^.;]{0,60}?,?\s*(?:sure,?\s+)?(?:but|yet)\s+"
+    r"(?:\w+\s+){0,2}?(?:at\s+the\s+time|at\s+\d|on\s+the\s+(?:day|night)|in\s+the\s+moment|back\s+then"
     r"|that\s+(?:night|day|morning|evening|week)|when\s+it\s+happened|as\s+it\s+unfolded)",
     re.IGNORECASE,
 )
+_CONCESSION_REACH = 160  # characters after the trigger: the concession belongs to its own clause
+
+
+def _conceded(sentence, match):
+    """The hindsight at match is conceded within its own clause (up to the next ";")."""
+    start = max(0, match.start() - 20)
+    window = sentence.text[start:match.end() + _CONCESSION_REACH].split(";", 1)[0]
+    return bool(_CONCEDED.search(window))
 
 
 def _judges_past_action(sentence, match):
     """"Clearly"/"obviously" count when they grade a past action, not when they describe a present fact."""
     clause = clause_of(sentence, match)
-    if _CONCEDED.search(sentence.text):
+    if _conceded(sentence, match):
         return False
     if is_generic_claim(clause):
         return False

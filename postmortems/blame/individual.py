@@ -295,10 +295,19 @@ def _attributive(sentence, match):
     before = sentence.tokens_before(match.start("t"))
     if not before or before[-1].lower not in _DETERMINERS:
         return False
+    after = sentence.tokens_after(match.end("t"))[:1]
+    # A noun must follow ("the missed deadline"); "Some ignored the alert" has a verb, not a participle.
+    if not after or not after[0].text[0].isalpha() or after[0].lower in _NOT_NOUNS:
+        return False
     return len(before) == 1 or before[-2].lower in _NOT_VERBS or not before[-2].text[0].isalpha()
 
 
-_DETERMINERS = frozenset("the a an this that these those its our their his her any every each no some several".split())
+# Possessives are left out: "after her missed handover" still says whose.
+_DETERMINERS = frozenset("the a an this these those any every each no some several".split())
+_NOT_NOUNS = frozenset("""
+the a an this that these those it its them him her me us you his their our my your all every any
+and or but to by for of in on at with without again entirely completely
+""".split())
 # Words before "the missed ..." that make it a noun phrase of its own, not what someone did.
 _NOT_VERBS = frozenset("""
 for about over of after despite behind on in at from with without by to into since during like than
@@ -313,10 +322,18 @@ def _passive_act_harmed(sentence, match):
     verb = match.group("t").split()[0].lower()
     if verb in ("caused", "broken", "wiped", "brought", "taken"):
         return True
-    return bool(_BLAME_OR_HARM.search(sentence.text) or _HARM_NOUN.search(sentence.text) or _HARM_AFTER.search(sentence.text))
+    # What was acted on (the words before "was started by"), and what followed, close by.
+    subject = sentence.text[max(0, match.start("t") - 80):match.start("t")]
+    subject = re.split(r"[,;:]", subject)[-1]
+    if _MITIGATION.search(subject):
+        return False  # "the failover was started by Priya to contain the incident"
+    after = sentence.text[match.end():match.end() + 120]
+    return bool(_BLAME_OR_HARM.search(subject) or _HARM_NOUN.search(subject) or _HARM_AFTER.search(after))
 
 
-_HARM_AFTER = re.compile(r"\b(?:offline|lost|broke|broken|failed|failing|outage|down for|unavailable|corrupt\w*)\b",
+_HARM_AFTER = re.compile(r"\b(?:offline|lost|broke|broken|failed|failing|down for|unavailable|corrupt\w*|taking\s+\w+\s+(?:down|offline))\b",
+                         re.IGNORECASE)
+_MITIGATION = re.compile(r"\b(?:rollback|roll-back|failover|fail-over|restart|reboot|fix|hotfix|mitigation|recovery|revert|drill|rehearsal)s?\b",
                          re.IGNORECASE)
 
 

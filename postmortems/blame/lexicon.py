@@ -32,17 +32,19 @@ pilot pilots dispatcher dispatchers moderator moderators organiser organisers
 organizer organizers volunteer volunteers receptionist receptionists secretary secretaries lawyer lawyers attorney attorneys
 subcontractor subcontractors helpdesk help-desk desk salesperson salespeople seller sellers marketer marketers ciso cpo cmo
 hiring-manager scrummaster scrummasters trader traders banker bankers dealer dealers landlord landlords cashier cashiers steward stewards caretaker caretakers janitor janitors 
-chef chefs cook cooks caseworker caseworkers captain captains curator curators liaison liaisons registrar registrars
-postdoc postdocs crew crews paramedic paramedics courier couriers waiter waiters waitress waitresses bartender bartenders
-journalist journalists scientist scientists researcher researchers student students professor professors
-lecturer lecturers headteacher pharmacist pharmacists midwife midwives carer carers caregiver caregivers foreman
-apprentice apprentices copywriter copywriters salesman salesmen sub-editor sub-editors genius geniuses grown-up grown-ups
+caseworker caseworkers captain captains curator curators liaison liaisons postdoc postdocs crew crews
+paramedic paramedics waiter waiters waitress waitresses bartender bartenders journalist journalists scientist scientists
+researcher researchers student students professor professors lecturer lecturers headteacher pharmacist pharmacists
+midwife midwives carer carers caregiver caregivers apprentice apprentices copywriter copywriters salesman salesmen
+sub-editor sub-editors geniuses grown-up grown-ups sous-chef head-chef
 """.split())
 
 # Words that name people only after certain modifiers: a "change advisory board" decides, a "board meeting" is a thing.
 PEOPLE_AFTER = {
     "board": frozenset("advisory review change approval".split()),
     "master": frozenset("scrum quiz".split()),
+    # A "sous chef" cooks; "Chef" alone is also the configuration tool.
+    "chef": frozenset("sous head pastry line executive".split()),
 }
 # People words with a second, technical sense after certain modifiers: a "hiring panel" decides,
 # a "dashboard panel" displays.
@@ -160,41 +162,41 @@ yuki yusuf zoe zack
 gareth declan siobhan roisin niamh aoife ciara cormac eoin fergus seamus padraig oisin saoirse sinead orla
 aisling bronwen rhys dylan gwen owain cerys iwan ewan callum alistair hamish fiona morag kirsty ailsa lachlan
 angus isla vivian vivienne nigel graham trevor colin derek gavin darren wayne shane craig barry dennis gerald
-harold howard leonard norman ronald russell stanley stuart terry walter wendy yvonne agnes alison audrey
+harold howard leonard ronald russell stanley stuart terry walter wendy yvonne agnes alison audrey
 barbara beverley brenda carmen cheryl deborah denise donna doris dorothy eileen elaine eleanor esther evelyn
 gillian gloria irene jacqueline janice jill joan joanne josephine joyce judith judy julian kathleen kathryn
 kerry lesley lorraine louise lucy lynn margaret marian marilyn marion maureen melanie miriam monica natalie
-nora pamela paula pauline philippa rosemary ruth sally sharon sheila shirley stella teresa theresa tracy
+nora pamela paula pauline philippa rosemary  sharon sheila shirley stella teresa theresa tracy
 valerie vanessa veronica vicky aiden ashley blake bradley caleb cameron carter cody connor dominic ethan evan
-isaac jacob jared jasmine jeremy jesse joel jonah joshua kayla kyle liam logan lucas morgan nolan owen parker
+isaac jacob jared jeremy jesse joel jonah joshua kayla kyle liam logan lucas morgan nolan owen parker
 riley seth tyler wyatt zachary abigail amelia ava brianna brooke chloe courtney ella emilia gabriella haley
-harper kaitlyn kelsey leah lillian madeline mia natasha olivia paige sienna zara
+harper kaitlyn kelsey leah lillian madeline natasha olivia paige zara
 beatriz lucia sebastian alejandro alejandra andres antonio camila catalina cristina eduardo emilio enrique
-esteban federico francisco gonzalo guillermo gustavo hector ignacio javier jimena joaquin leticia lorena
+esteban federico francisco gonzalo guillermo gustavo ignacio javier jimena joaquin leticia lorena
 manuel marisol martina mateo nicolas octavio pilar rafael ramon raquel ricardo rocio rodrigo sergio silvia
 valentina ximena yolanda joao goncalo tiago rui ines duarte giulia giovanni giuseppe luca lorenzo matteo
 alessandro alessia chiara francesca federica simona stefano paolo davide riccardo antoine aurelie benoit
-camille celine chantal claude clement elodie etienne fabrice francois gilles helene isabelle jacques jean
-julien laurent lucie manon mathieu nathalie pascal pierre remi sandrine sylvie thierry thomas yves amelie
+camille celine chantal clement elodie etienne fabrice francois gilles helene isabelle jacques 
+julien laurent lucie manon mathieu nathalie pierre remi sandrine sylvie thierry thomas yves amelie
 margaux anja birgit dieter frieda gunther hans heike helga ingrid jens jurgen karl katrin klaus lars lena
-lukas magnus matthias monika ole reinhard sabine stefan sven tobias ute uwe wolfgang astrid bjorn freya
+lukas magnus matthias monika reinhard sabine stefan sven tobias uwe wolfgang astrid bjorn freya
 gunnar kari karin kristin leif linnea nils oskar pernille sigrid soren tove anneke bram daan femke joost
 maarten pieter sanne thijs wouter ulla piotr kasia katarzyna agnieszka bartosz jakub krzysztof lukasz magda
 malgorzata marek michal pawel tomasz wojciech zofia aleksandra anya boris galina irina katya mikhail oksana
 pavel svetlana tatiana vadim vladimir yelena yuri zoran milena dragan goran jelena luka marija nikola petra
 tomas ondrej jana lenka nikos eleni dimitris giorgos yannis kostas ayse emre mehmet murat elif zeynep burak
-deniz selin cem ahmad ali amina farah farid hamza hana hiba ibrahim jamal karim khalid layla leila mahmoud
+deniz selin cem ahmad ali amina farah farid hamza hiba ibrahim jamal karim khalid layla leila mahmoud
 malik mariam mona mustafa nabil nasser noor rami rana rania reza salma samir sami tariq walid yasmin youssef
-zainab zaid dariush arash navid parisa shirin yara kofi kwame ama abena akosua yaw kojo chidi ngozi chinedu
+zainab zaid dariush arash navid parisa shirin yara kofi kwame abena akosua kojo chidi ngozi chinedu
 chiamaka emeka obinna adaeze bukola ousmane oluwaseun tunde ayodele folake funmilayo yemi segun amara nkechi
 thabo sipho lindiwe nomvula zanele themba kagiso wanjiru wambui kamau otieno achieng njeri baraka juma amani
 zawadi abebe tigist selam haile mekdes fatou aminata moussa mamadou ibrahima awa cheikh aarav aditi aditya
 akash amit anand anjali arun ashok deepa divya gaurav harish harsha isha kavya kiran krishna lakshmi manish
 meera mohan neha nikhil nisha pooja pradeep prakash pranav preeti rajesh rakesh ramesh ritu rohan sachin
 sanjay santosh shreya shruti siddharth sneha sunil suresh swati tanvi varun vijay vinod vivek yash farhan
-ayesha bilal hamid nadeem rashid sana usman hiroshi haruka kenji takeshi yuto sakura akiko emi kaito
-ren sota daiki mai naoko ryo satoshi shota tomoko yui jae-won min-jun seo-yeon ji-hoon hyun-woo jiwoo minji
-seojun jisoo dong-hyun eun-ji ming xin hao jing lei xiaoming xiaoli yifan yuxuan zihan jiayi haoran tuan
+ayesha bilal hamid nadeem rashid sana usman hiroshi haruka kenji takeshi yuto sakura akiko kaito
+ren daiki mai naoko ryo satoshi shota tomoko jae-won min-jun seo-yeon ji-hoon hyun-woo jiwoo minji
+seojun jisoo dong-hyun eun-ji xin hao jing xiaoming xiaoli yifan yuxuan zihan jiayi haoran tuan
 linh minh anh thao duc hieu huong thanh somchai siriporn nattapong kanya arnon budi putri dewi agus ayu
-rizal joko maricel jomar rowena ezra levi moshe noa tamar yael avi eitan shira yonatan
+rizal joko maricel jomar rowena ezra levi moshe noa tamar yael eitan shira yonatan
 """.split())

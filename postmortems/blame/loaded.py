@@ -23,6 +23,12 @@ _LOADED_WORDS = (
     r"|(?:poor|bad|questionable|terrible|lapse\s+(?:in|of)|error\s+of|errors\s+of)\s+judge?ment"
     r"|lack\s+of\s+(?:care|diligence|attention|professionalism|discipline|effort|rigou?r|competence|common\s+sense|accountability)"
 )
+# A loaded word inside a compound naming a story about people, not judging one: "the careless-mistake
+# theory", "the lazy-engineer stereotype". Other hyphens ("a lazy-ass fix") still count.
+_FRAMING_COMPOUND = (
+    r"[-‐][a-z]+(?:[-‐][a-z]+)?\s+(?:story|stories|theory|theories|narrative|framing|frame|label|myth|stereotype|trope"
+    r"|explanation|headline|version|account|excuse|culture|view|reading|line|idea|thinking|narratives|labels|myths)\b"
+)
 _HUMAN_ERROR_CAUSE = (
     r"(?:root cause|primary cause|main cause|cause|caused by|due to|result of|because of|attributed to|blamed on"
     r"|down to|chalked up to|boils down to|comes down to|was|were)\s*[:\-–—]?\s*(?:a\s+|an\s+|simple\s+|plain\s+|pure\s+|just\s+)*"
@@ -99,7 +105,7 @@ _PERSONALITY = r"(?<![\w-])(?:insensitive|inappropriate|offensive|tone-deaf|hurt
 
 RULES = [
     compile_rule("person_judgement", "loaded_judgement", "insensitive inappropriate offensive tone hurtful demeaning patronising patronizing belittling obstructive unresponsive incompetent rude abrasive condescending dismissive unhelpful uncooperative hostile toxic passive arrogant useless hopeless unreliable micromanag disorganised disorganized", rf"\b(?P<t>{_PERSONALITY})\b", _person_subject_not_negated),
-    compile_rule("loaded_word", "loaded_judgement", "arrogance stubbornness hubris big hero shambolic shambles amateur half ham cack dim brainless mindless feckless slipshod sheer lacklustre lackluster bungled bungling haphazard heedless lax laxity incapable unfit pathetic disgraceful shameful embarrassing poor questionable terrible lapse lack errors careless sloppy sloppily sloppiness negligent negligence lazy lazily laziness incompeten reckless hasty hastily stupid dumb idiot moron foolish clueless inept irresponsib fat blunder cock cocked screw botched flagrant bone amateurish unprofessional inattentive half rookie schoolboy bad unreliable rogue asleep paying inexperienced dereliction thoughtless slacking slacker cut cutting corner shortcuts shoddy slapdash cavalier complacen overconfiden cowboy clumsy clumsily lackadaisical inexcusable unforgivable ignorant ignorance basic elementary textbook foolhardy idiocy", rf"\b(?P<t>{_LOADED_WORDS})\b(?![-‐]\w)", _judges_someone, _drop_word),
+    compile_rule("loaded_word", "loaded_judgement", "arrogance stubbornness hubris big hero shambolic shambles amateur half ham cack dim brainless mindless feckless slipshod sheer lacklustre lackluster bungled bungling haphazard heedless lax laxity incapable unfit pathetic disgraceful shameful embarrassing poor questionable terrible lapse lack errors careless sloppy sloppily sloppiness negligent negligence lazy lazily laziness incompeten reckless hasty hastily stupid dumb idiot moron foolish clueless inept irresponsib fat blunder cock cocked screw botched flagrant bone amateurish unprofessional inattentive half rookie schoolboy bad unreliable rogue asleep paying inexperienced dereliction thoughtless slacking slacker cut cutting corner shortcuts shoddy slapdash cavalier complacen overconfiden cowboy clumsy clumsily lackadaisical inexcusable unforgivable ignorant ignorance basic elementary textbook foolhardy idiocy", rf"\b(?P<t>{_LOADED_WORDS})\b(?!{_FRAMING_COMPOUND})", _judges_someone, _drop_word),
     compile_rule("human_error", "loaded_judgement", "human operator user pilot engineer manual personnel staff employee", rf"\b{_HUMAN_ERROR_CAUSE}\b", _human_error_as_cause, _human_error_suggestion),
     compile_rule("human_error", "loaded_judgement", "human operator user", rf"\b{_HUMAN_ERROR_SUBJECT}\b", _human_error_as_cause, _human_error_suggestion),
     compile_rule(

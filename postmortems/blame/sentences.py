@@ -21,8 +21,11 @@ _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|approx|No|St|Inc
 _TIME_ABBREVIATION = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
 _LONGEST_ABBREVIATION = len("approx.") + 1
 _WORD_PART = re.compile(r"[a-z]{3,}")
-# Words are letters of any script ([^\W\d_]), so "Lucía" or "Siobhán" is one word, not "Luc" and "a".
-_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:['’\-][^\W_]+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
+# Words are letters of any script ([^\W\d_]), so "Lucía" or "Siobhán" is one word, not "Luc" and "a";
+# combining marks (a decomposed "á", the vowel signs of Indic scripts) continue a word.
+_MARKS = "\u0300-\u036f\u0900-\u0dff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_LETTER_OR_MARK = rf"(?:[^\W_]|[{_MARKS}])"
+_TOKEN = re.compile(rf"[^\W\d_]{_LETTER_OR_MARK}*(?:['’\-]{_LETTER_OR_MARK}+)*|\d+(?:[.:]\d+)*|[;:,()—–]|\s-\s")
 
 
 class Token(NamedTuple):
@@ -78,9 +81,28 @@ def split_sentences(masked):
             or (_TIME_ABBREVIATION.search(masked, tail, boundary.start()) and masked[boundary.end():boundary.end() + 1].islower())
         ):
             continue
-        yield from _sentence(masked, start, boundary.start())
+        yield from _pieces(masked, start, boundary.start())
         start = boundary.end()
-    yield from _sentence(masked, start, len(masked))
+    yield from _pieces(masked, start, len(masked))
+
+
+# Real sentences stay well under this (a long quoted news sentence is 300 to 400 characters). A
+# run-on "sentence" of pasted logs or hostile input is read in pieces of at most this length: the
+# rules look around each match within its sentence, so one 50,000-character sentence would cost
+# seconds where fifty pieces cost milliseconds.
+LONGEST_SENTENCE = 800
+
+
+def _pieces(masked, start, end):
+    while end - start > LONGEST_SENTENCE:
+        limit = start + LONGEST_SENTENCE
+        cut = max(masked.rfind(mark, start + LONGEST_SENTENCE // 2, limit) for mark in (", ", "; ", ": "))
+        if cut < 0:
+            cut = masked.rfind(" ", start + LONGEST_SENTENCE // 2, limit)
+        cut = limit if cut < 0 else cut + 1
+        yield from _sentence(masked, start, cut)
+        start = cut
+    yield from _sentence(masked, start, end)
 
 
 def _sentence(masked, start, end):

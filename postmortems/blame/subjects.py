@@ -1,5 +1,6 @@
 """Decide who a verb is about: a person, the writer's own team, or a system."""
 import re
+import unicodedata
 
 from .lexicon import PEOPLE_AFTER, THINGS_AFTER, CLAUSE_OPENERS, FILLER, FIRST_NAMES, FIRST_PERSON, ORGANISATIONS, PROPER_NON_PERSONS, ROLES, SYSTEMS, THIRD_PERSON
 
@@ -29,26 +30,40 @@ def classify_word(token, is_first_word):
         return PERSON
     if bare in THINGS_AFTER and token.previous in THINGS_AFTER[bare]:
         return SYSTEM
-    if word in THIRD_PERSON or word in ROLES or (capitalised and word in FIRST_NAMES):
+    if word in THIRD_PERSON or word in ROLES or (capitalised and word in FIRST_NAMES and not _shouted(token.text)):
         return PERSON
     if word in SYSTEMS or (capitalised and word in PROPER_NON_PERSONS):
         return SYSTEM
     if _looks_like_name(token.text, is_first_word):
         return PERSON
-    if is_first_word and possessive and capitalised and word.isalpha() and word not in _NOT_OWNERS:
+    if (is_first_word and possessive and capitalised and word.isalpha() and word not in _NOT_OWNERS
+            and not _shouted(token.text) and not word.endswith(_NOT_NAME_ENDINGS)):
         return PERSON  # "Piotr's cleanup ...": a capitalised owner opening the sentence
     return UNKNOWN
+
+
+def _shouted(text):
+    """All capitals: an acronym or product (HANA, SOTA), not a given name."""
+    return len(text) > 1 and text.replace("'S", "").replace("’S", "").isupper()
 
 
 _PRONOUNS = FIRST_PERSON | THIRD_PERSON
 # Capitalised possessives that open a sentence without naming anyone: "Today's deploy", "That's".
 _NOT_OWNERS = frozenset("""
 today tonight yesterday tomorrow week weekend month year quarter night morning evening afternoon day
-last next this that it what who here there let everything nothing
+spring summer autumn fall winter last next this that it what who where when how why here there let
+everything nothing something anything everyone someone anyone nobody production prod staging
+dev test security finance legal sales marketing support
 """.split())
-# Hyphenated given names (Jae-won, Anne-Marie); not "Follow-up" or "Hand-off".
-_HYPHENATED_NAME = re.compile(r"[^\W\d_][^\W\d_A-Z]+(?:-[^\W\d_][^\W\d_A-Z]+)+")
-_PARTICLES = frozenset("up off out in on over back down by through".split())
+# Hyphenated given names: Anne-Marie (a known first part), Jae-won or Dae-hyun (two short parts, the
+# second lower case); not Follow-up, Non-prod, Wi-Fi or Read-Only.
+_HYPHENATED_NAME = re.compile(r"(?P<first>[^\W\d_][^\W\d_A-Z]{1,3})-(?P<second>[^\W\d_A-Z]{2,4})")
+_NOT_NAME_PREFIXES = frozenset("""
+non pre post self semi anti auto sub co re de un multi read opt log sign roll hand set back check
+cut drop pop hot cold dry top low high mid out off all one two add go kick lock fail run walk web end e
+""".split())
+# Accented words that English keeps: they are not names even opening a sentence.
+_ACCENTED_ENGLISH = frozenset("naïve naïvely déjà café cafés résumé résumés über façade entrée rôle séance fiancé fiancée".split())
 
 
 def _looks_like_name(text, is_first_word):
@@ -61,14 +76,27 @@ def _looks_like_name(text, is_first_word):
         # A capitalised function word ("When", "With" after a label or a dash) is not a name.
         return False
     bare = text[:-2] if text.endswith(("'s", "’s")) else text
+    if not bare.isascii():
+        bare = "".join(char for char in bare if not unicodedata.combining(char))  # a decomposed "á"
     if not (len(bare) > 1 and bare[0].isupper()):
         return False
     if "-" in bare:
-        return (not is_first_word and bool(_HYPHENATED_NAME.fullmatch(bare))
-                and bare.rsplit("-", 1)[1].lower() not in _PARTICLES)
+        if is_first_word:
+            return False
+        first = bare.split("-", 1)[0].lower()
+        if first in FIRST_NAMES:
+            return True
+        found = _HYPHENATED_NAME.fullmatch(bare)
+        return bool(found) and found.group("first").lower() not in _NOT_NAME_PREFIXES
     if not (bare[1:].islower() and bare.isalpha()):
         return False
-    return not is_first_word or not bare.isascii()
+    if not is_first_word:
+        return True
+    # Opening a sentence: Latin letters beyond English's own (not Greek or Cyrillic sentence
+    # openers, not a PDF's "ﬁ" ligature), and not an accented word English keeps.
+    return (not bare.isascii() and bare.lower() not in _ACCENTED_ENGLISH
+            and all(char.isascii() or "LATIN" in unicodedata.name(char, "") for char in bare)
+            and not any(0xFB00 <= ord(char) <= 0xFB06 for char in bare))
 
 
 FUNCTION_WORDS = FILLER | CLAUSE_OPENERS | frozenset("""
